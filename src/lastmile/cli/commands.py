@@ -1,4 +1,8 @@
-"""Registers every capability's CLI commands on the main app (one line each)."""
+"""Registers every capability's CLI commands on the main app.
+
+Each capability keeps its commands in ``lastmile/cli/<capability>.py`` exposing
+``register(app)``; add one import and one call below for it.
+"""
 
 from __future__ import annotations
 

@@ -12,6 +12,19 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def main() -> None:
+    """lastmile: fulfillment and last-mile delivery, from stock to doorstep."""
+
+
+@app.command()
+def version() -> None:
+    """Print the installed lastmile version."""
+    from importlib.metadata import version as dist_version
+
+    typer.echo(dist_version("lastmile"))
+
+
 def _register() -> None:
     # Each capability's commands live in their own module and attach themselves here;
     # importing them lazily keeps `lastmile --help` fast.

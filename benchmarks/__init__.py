@@ -1,0 +1,1 @@
+"""Benchmarks: each `python -m benchmarks.NAME [--quick]` prints a table and writes JSON."""
