@@ -43,8 +43,11 @@ def machine() -> dict[str, Any]:
     """Describe where the run happened, so a figure can be read in context."""
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-            text=True, check=False,
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
         ).stdout.strip()
     except OSError:
         commit = ""
@@ -99,8 +102,13 @@ def print_summary(summary: Mapping[str, Target]) -> None:
         "targets",
         ["target", "value", "goal", "unit", "met"],
         [
-            (k, t.value, (">= " if t.higher_is_better else "<= ") + f"{t.target:g}", t.unit,
-             "yes" if t.met else "NO")
+            (
+                k,
+                t.value,
+                (">= " if t.higher_is_better else "<= ") + f"{t.target:g}",
+                t.unit,
+                "yes" if t.met else "NO",
+            )
             for k, t in summary.items()
         ],
     )

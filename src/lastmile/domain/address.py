@@ -62,9 +62,6 @@ class Address:
     def building_key(self) -> str:
         """Return a key shared by every address of the same building (unit ignored)."""
         if self.parts.get("house_number") and self.parts.get("street"):
-            return " ".join(
-                p.upper()
-                for p in (self.parts["house_number"], self.parts["street"], self.parts.get("zip", ""))
-                if p
-            )
+            parts = (self.parts["house_number"], self.parts["street"], self.parts.get("zip", ""))
+            return " ".join(p.upper() for p in parts if p)
         return " ".join(self.raw.upper().split())

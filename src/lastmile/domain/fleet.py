@@ -39,8 +39,10 @@ class Shift:
             raise InvalidValue("shift", "ends before it starts")
         if (self.break_earliest is None) != (self.break_latest is None):
             raise InvalidValue("shift", "a break needs both an earliest and a latest start")
-        if self.break_earliest is not None and self.break_latest is not None and (
-            self.break_latest < self.break_earliest
+        if (
+            self.break_earliest is not None
+            and self.break_latest is not None
+            and (self.break_latest < self.break_earliest)
         ):
             raise InvalidValue("shift", "break_latest is before break_earliest")
 

@@ -102,8 +102,9 @@ class StockLevel:
         """Apply one movement after checking it keeps the stock consistent."""
         if (movement.sku_id, movement.warehouse_id) != (self.sku_id, self.warehouse_id):
             raise InvalidValue(
-                "movement", f"belongs to {movement.sku_id}@{movement.warehouse_id}, "
-                f"not {self.sku_id}@{self.warehouse_id}"
+                "movement",
+                f"belongs to {movement.sku_id}@{movement.warehouse_id}, "
+                f"not {self.sku_id}@{self.warehouse_id}",
             )
         new_on_hand = self.on_hand + movement.on_hand_delta
         new_reserved = self.reserved + movement.reserved_delta
@@ -113,56 +114,64 @@ class StockLevel:
             )
         if movement.kind is MovementKind.PICK and movement.quantity > self.reserved:
             raise InvalidValue(
-                "quantity", f"pick of {movement.quantity} exceeds reserved {self.reserved}; "
-                "reserve before picking"
+                "quantity",
+                f"pick of {movement.quantity} exceeds reserved {self.reserved}; "
+                "reserve before picking",
             )
         if new_on_hand - new_reserved < 0 or new_on_hand < 0:
-            raise OutOfStock(
-                self.sku_id, self.warehouse_id, abs(movement.quantity), self.available
-            )
+            raise OutOfStock(self.sku_id, self.warehouse_id, abs(movement.quantity), self.available)
         self.on_hand, self.reserved = new_on_hand, new_reserved
         self.version += 1
         self.pending.append(movement)
         return movement
 
-    def _move(self, kind: MovementKind, quantity: int, reference: str,
-              at: datetime | None) -> StockMovement:
+    def _move(
+        self, kind: MovementKind, quantity: int, reference: str, at: datetime | None
+    ) -> StockMovement:
         return self.apply(
-            StockMovement(self.sku_id, self.warehouse_id, kind, quantity,
-                          at or datetime.now(UTC), reference)
+            StockMovement(
+                self.sku_id, self.warehouse_id, kind, quantity, at or datetime.now(UTC), reference
+            )
         )
 
-    def receive(self, quantity: int, *, reference: str = "",
-                at: datetime | None = None) -> StockMovement:
+    def receive(
+        self, quantity: int, *, reference: str = "", at: datetime | None = None
+    ) -> StockMovement:
         """Book goods in."""
         return self._move(MovementKind.RECEIPT, quantity, reference, at)
 
-    def reserve(self, quantity: int, *, reference: str = "",
-                at: datetime | None = None) -> StockMovement:
+    def reserve(
+        self, quantity: int, *, reference: str = "", at: datetime | None = None
+    ) -> StockMovement:
         """Hold available stock for an order; raises OutOfStock if there is not enough."""
         return self._move(MovementKind.RESERVATION, quantity, reference, at)
 
-    def release(self, quantity: int, *, reference: str = "",
-                at: datetime | None = None) -> StockMovement:
+    def release(
+        self, quantity: int, *, reference: str = "", at: datetime | None = None
+    ) -> StockMovement:
         """Give a reservation back to available stock."""
         return self._move(MovementKind.RELEASE, quantity, reference, at)
 
-    def pick(self, quantity: int, *, reference: str = "",
-             at: datetime | None = None) -> StockMovement:
+    def pick(
+        self, quantity: int, *, reference: str = "", at: datetime | None = None
+    ) -> StockMovement:
         """Take reserved stock off the shelf."""
         return self._move(MovementKind.PICK, quantity, reference, at)
 
-    def adjust(self, delta: int, *, reference: str = "",
-               at: datetime | None = None) -> StockMovement:
+    def adjust(
+        self, delta: int, *, reference: str = "", at: datetime | None = None
+    ) -> StockMovement:
         """Correct on-hand after a count; cannot drop below what is reserved."""
         return self._move(MovementKind.ADJUSTMENT, delta, reference, at)
 
-    def transfer_out(self, quantity: int, *, reference: str = "",
-                     at: datetime | None = None) -> StockMovement:
+    def transfer_out(
+        self, quantity: int, *, reference: str = "", at: datetime | None = None
+    ) -> StockMovement:
         """Send available stock to another warehouse."""
         return self._move(MovementKind.TRANSFER_OUT, quantity, reference, at)
 
-    def transfer_in(self, quantity: int, *, reference: str = "",
-                    at: datetime | None = None) -> StockMovement:
+    def transfer_in(
+        self, quantity: int, *, reference: str = "", at: datetime | None = None
+    ) -> StockMovement:
         """Receive stock sent by another warehouse."""
         return self._move(MovementKind.TRANSFER_IN, quantity, reference, at)

@@ -69,8 +69,9 @@ class Order:
     def total_units(self) -> int:
         return sum(line.quantity for line in self.lines)
 
-    def transition(self, target: OrderStatus, *, reason: str = "",
-                   at: datetime | None = None) -> DomainEvent:
+    def transition(
+        self, target: OrderStatus, *, reason: str = "", at: datetime | None = None
+    ) -> DomainEvent:
         """Move to ``target`` or raise IllegalTransition naming both states."""
         check_transition(self.status, target)
         previous = self.status

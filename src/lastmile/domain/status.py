@@ -25,8 +25,7 @@ class OrderStatus(StrEnum):
 S = OrderStatus
 
 # Cancellation is allowed from every state before the parcel leaves on a van.
-_CANCELLABLE = {S.CREATED, S.VALIDATED, S.BACKORDERED, S.SOURCED, S.PICKED, S.PACKED,
-                S.REDELIVERY}
+_CANCELLABLE = {S.CREATED, S.VALIDATED, S.BACKORDERED, S.SOURCED, S.PICKED, S.PACKED, S.REDELIVERY}
 
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.CREATED: frozenset({S.VALIDATED}),

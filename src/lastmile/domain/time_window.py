@@ -20,8 +20,8 @@ class TimeWindow:
             raise InvalidValue("time_window", "start and end must be timezone-aware")
         if self.end < self.start:
             raise InvalidValue(
-                "time_window", f"ends ({self.end.isoformat()}) before it starts "
-                f"({self.start.isoformat()})"
+                "time_window",
+                f"ends ({self.end.isoformat()}) before it starts ({self.start.isoformat()})",
             )
 
     @property

@@ -67,7 +67,8 @@ def haversine_matrix_m(lats: NDArray[np.float64], lons: NDArray[np.float64]) -> 
     dla = la[:, None] - la[None, :]
     dlo = lo[:, None] - lo[None, :]
     a = np.sin(dla / 2) ** 2 + np.cos(la)[:, None] * np.cos(la)[None, :] * np.sin(dlo / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+    distances: NDArray[np.float64] = 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+    return distances
 
 
 @dataclass(frozen=True)
