@@ -1,0 +1,13 @@
+"""One router per capability; ``ROUTERS`` is what ``create_app`` mounts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from lastmile.api.routers import auth, catalog, pages
+
+ROUTERS: list[APIRouter] = [
+    pages.router,
+    auth.router,
+    catalog.router,
+]

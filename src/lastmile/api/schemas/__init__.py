@@ -1,0 +1,1 @@
+"""API schemas (``XCreate`` / ``XUpdate`` / ``XRead``), separate from tables and domain."""
