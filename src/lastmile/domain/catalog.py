@@ -36,7 +36,9 @@ class Dimensions:
         return a, b, c
 
 
-@dataclass(frozen=True, slots=True)
+# Mapped by the storage adapter (it needs __dict__ and settable attributes),
+# so not frozen/slotted; unsafe_hash keeps the hash the frozen class had.
+@dataclass(unsafe_hash=True)
 class Sku:
     """A product as stocked: its size, weight, value and category."""
 

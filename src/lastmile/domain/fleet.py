@@ -47,7 +47,9 @@ class Shift:
             raise InvalidValue("shift", "break_latest is before break_earliest")
 
 
-@dataclass(frozen=True, slots=True)
+# Mapped by the storage adapter (it needs __dict__ and settable attributes),
+# so not frozen/slotted; unsafe_hash keeps the hash the frozen class had.
+@dataclass(unsafe_hash=True)
 class Vehicle:
     """A van: capacity, shift, costs, depot and emissions."""
 

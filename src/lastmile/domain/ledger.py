@@ -68,7 +68,8 @@ class StockMovement:
                 return 0
 
 
-@dataclass(slots=True)
+# Mapped by the storage adapter, which needs __dict__: no slots.
+@dataclass
 class StockLevel:
     """Stock of one SKU at one warehouse, with the movements not yet persisted.
 

@@ -19,7 +19,9 @@ class DeliveryOption(StrEnum):
     SLOT = "slot"
 
 
-@dataclass(frozen=True, slots=True)
+# Mapped by the storage adapter (it needs __dict__ and settable attributes),
+# so not frozen/slotted; unsafe_hash keeps the hash the frozen class had.
+@dataclass(unsafe_hash=True)
 class OrderLine:
     """A quantity of one SKU on an order."""
 
@@ -35,7 +37,8 @@ class OrderLine:
             raise InvalidValue("quantity", f"must be > 0, got {self.quantity}")
 
 
-@dataclass(slots=True)
+# Mapped by the storage adapter, which needs __dict__: no slots.
+@dataclass
 class Order:
     """A customer order: what, to where, by when; moves through the status machine.
 
@@ -53,6 +56,8 @@ class Order:
     status: OrderStatus = OrderStatus.CREATED
     status_reason: str = ""
     events: list[DomainEvent] = field(default_factory=list)
+    # The retailer or 3PL customer that sent the order: external ids are unique per client.
+    client_id: str = "default"
 
     def __post_init__(self) -> None:
         if not self.lines:

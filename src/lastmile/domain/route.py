@@ -18,7 +18,8 @@ class StopStatus(StrEnum):
     SKIPPED = "skipped"
 
 
-@dataclass(slots=True)
+# Mapped by the storage adapter, which needs __dict__: no slots.
+@dataclass
 class Stop:
     """One visit on a route: arrival, service, and the shipments handed over."""
 
@@ -39,7 +40,8 @@ class Stop:
         self.status = target
 
 
-@dataclass(slots=True)
+# Mapped by the storage adapter, which needs __dict__: no slots.
+@dataclass
 class Route:
     """A vehicle's plan for one shift."""
 

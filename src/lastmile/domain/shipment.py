@@ -25,7 +25,9 @@ class ParcelItem:
     order_id: str
 
 
-@dataclass(frozen=True, slots=True)
+# Mapped by the storage adapter (it needs __dict__ and settable attributes),
+# so not frozen/slotted; unsafe_hash keeps the hash the frozen class had.
+@dataclass(unsafe_hash=True)
 class Parcel:
     """One carton: its box type, contents, weight and volume."""
 
@@ -43,7 +45,8 @@ class Parcel:
             raise InvalidValue("volume_l", f"must be > 0, got {self.volume_l}")
 
 
-@dataclass(slots=True)
+# Mapped by the storage adapter, which needs __dict__: no slots.
+@dataclass
 class Shipment:
     """Everything going from one warehouse to one address on one day: one stop."""
 

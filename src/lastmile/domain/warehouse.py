@@ -9,7 +9,9 @@ from lastmile.domain.errors import InvalidValue
 from lastmile.domain.geo import GeoPoint
 
 
-@dataclass(frozen=True, slots=True)
+# Mapped by the storage adapter (it needs __dict__ and settable attributes),
+# so not frozen/slotted; unsafe_hash keeps the hash the frozen class had.
+@dataclass(unsafe_hash=True)
 class Warehouse:
     """A fulfillment warehouse: where it is, when orders must arrive to ship, how fast it picks.
 

@@ -1,0 +1,300 @@
+"""SQLAlchemy repositories: the storage side of ``lastmile.services.unit_of_work``."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from lastmile.adapters.db import tables as t
+from lastmile.domain import (
+    DomainEvent,
+    MovementKind,
+    Order,
+    OrderStatus,
+    Route,
+    Shipment,
+    Sku,
+    StockLevel,
+    StockMovement,
+    Vehicle,
+    Warehouse,
+)
+from lastmile.services.unit_of_work import IdempotencyRecord
+
+
+class SqlWarehouseRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, warehouse: Warehouse) -> None:
+        self.session.add(warehouse)
+
+    def get(self, warehouse_id: str) -> Warehouse | None:
+        return self.session.get(Warehouse, warehouse_id)
+
+    def list(self) -> list[Warehouse]:
+        stmt = select(Warehouse).order_by(t.warehouses.c.warehouse_id)
+        return list(self.session.scalars(stmt))
+
+
+class SqlSkuRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, sku: Sku) -> None:
+        self.session.add(sku)
+
+    def get(self, sku_id: str) -> Sku | None:
+        return self.session.get(Sku, sku_id)
+
+    def list(self) -> list[Sku]:
+        return list(self.session.scalars(select(Sku).order_by(t.skus.c.sku_id)))
+
+    def existing_ids(self, sku_ids: Sequence[str]) -> set[str]:
+        wanted = sorted(set(sku_ids))
+        found: set[str] = set()
+        # Chunked so a large import stays under the bound-parameter limits of both engines.
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            found.update(
+                self.session.scalars(select(t.skus.c.sku_id).where(t.skus.c.sku_id.in_(chunk)))
+            )
+        return found
+
+
+class SqlStockRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, level: StockLevel) -> None:
+        self.session.add(level)
+
+    def get(self, sku_id: str, warehouse_id: str, *, for_update: bool = False) -> StockLevel | None:
+        c = t.stock_levels.c
+        stmt = select(StockLevel).where(c.sku_id == sku_id, c.warehouse_id == warehouse_id)
+        if for_update:
+            # PostgreSQL: a row lock, so competing reservations queue instead of conflicting.
+            # SQLite ignores it; its writers are already serialised by BEGIN IMMEDIATE.
+            stmt = stmt.with_for_update()
+        return self.session.scalars(stmt).one_or_none()
+
+    def list(
+        self, *, warehouse_id: str | None = None, sku_ids: Sequence[str] | None = None
+    ) -> list[StockLevel]:
+        c = t.stock_levels.c
+        stmt = select(StockLevel).order_by(c.sku_id, c.warehouse_id)
+        if warehouse_id is not None:
+            stmt = stmt.where(c.warehouse_id == warehouse_id)
+        if sku_ids is not None:
+            stmt = stmt.where(c.sku_id.in_(list(sku_ids)))
+        return list(self.session.scalars(stmt))
+
+    def movements(self, sku_id: str, warehouse_id: str) -> builtins.list[StockMovement]:
+        c = t.stock_movements.c
+        rows = self.session.execute(
+            select(c.sku_id, c.warehouse_id, c.kind, c.quantity, c.at, c.reference)
+            .where(c.sku_id == sku_id, c.warehouse_id == warehouse_id)
+            .order_by(c.movement_id)
+        )
+        return [
+            StockMovement(
+                r.sku_id, r.warehouse_id, MovementKind(r.kind), r.quantity, r.at, r.reference
+            )
+            for r in rows
+        ]
+
+    def write_ledger(self, movements: Sequence[StockMovement]) -> None:
+        """Append movements to the ledger (called by the unit of work on commit)."""
+        if not movements:
+            return
+        self.session.execute(
+            insert(t.stock_movements),
+            [
+                {
+                    "sku_id": m.sku_id,
+                    "warehouse_id": m.warehouse_id,
+                    "kind": m.kind,
+                    "quantity": m.quantity,
+                    "at": m.at,
+                    "reference": m.reference,
+                }
+                for m in movements
+            ],
+        )
+
+
+class SqlOrderRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, order: Order) -> None:
+        self.session.add(order)
+
+    def get(self, order_id: str) -> Order | None:
+        return self.session.get(Order, order_id)
+
+    def get_by_external_id(self, client_id: str, external_id: str) -> Order | None:
+        c = t.orders.c
+        stmt = select(Order).where(c.client_id == client_id, c.external_id == external_id)
+        return self.session.scalars(stmt).one_or_none()
+
+    def list(self, *, status: OrderStatus | None = None, limit: int | None = None) -> list[Order]:
+        c = t.orders.c
+        stmt = select(Order).order_by(c.placed_at, c.order_id)
+        if status is not None:
+            stmt = stmt.where(c.status == status)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return list(self.session.scalars(stmt))
+
+
+class SqlIdempotencyRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, client_id: str, key: str) -> IdempotencyRecord | None:
+        c = t.idempotency_keys.c
+        row = self.session.execute(
+            select(t.idempotency_keys).where(c.client_id == client_id, c.key == key)
+        ).one_or_none()
+        if row is None:
+            return None
+        return IdempotencyRecord(
+            row.client_id, row.key, row.request_hash, dict(row.response), row.created_at
+        )
+
+    def add(self, record: IdempotencyRecord) -> None:
+        self.session.execute(
+            insert(t.idempotency_keys).values(
+                client_id=record.client_id,
+                key=record.key,
+                request_hash=record.request_hash,
+                response=record.response,
+                created_at=record.created_at,
+            )
+        )
+
+
+class SqlShipmentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, shipment: Shipment) -> None:
+        self.session.add(shipment)
+
+    def get(self, shipment_id: str) -> Shipment | None:
+        return self.session.get(Shipment, shipment_id)
+
+    def list(
+        self, *, warehouse_id: str | None = None, delivery_date: str | None = None
+    ) -> list[Shipment]:
+        c = t.shipments.c
+        stmt = select(Shipment).order_by(c.shipment_id)
+        if warehouse_id is not None:
+            stmt = stmt.where(c.warehouse_id == warehouse_id)
+        if delivery_date is not None:
+            stmt = stmt.where(c.delivery_date == delivery_date)
+        return list(self.session.scalars(stmt))
+
+
+class SqlVehicleRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, vehicle: Vehicle) -> None:
+        self.session.add(vehicle)
+
+    def get(self, vehicle_id: str) -> Vehicle | None:
+        return self.session.get(Vehicle, vehicle_id)
+
+    def list(self, *, depot_id: str | None = None) -> list[Vehicle]:
+        c = t.vehicles.c
+        stmt = select(Vehicle).order_by(c.vehicle_id)
+        if depot_id is not None:
+            stmt = stmt.where(c.depot_id == depot_id)
+        return list(self.session.scalars(stmt))
+
+
+class SqlRouteRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, route: Route) -> None:
+        self.session.add(route)
+
+    def get(self, route_id: str) -> Route | None:
+        return self.session.get(Route, route_id)
+
+    def list(self, *, vehicle_id: str | None = None) -> list[Route]:
+        c = t.routes.c
+        stmt = select(Route).order_by(c.route_id)
+        if vehicle_id is not None:
+            stmt = stmt.where(c.vehicle_id == vehicle_id)
+        return list(self.session.scalars(stmt))
+
+    def delete(self, route_id: str) -> None:
+        route = self.get(route_id)
+        if route is not None:
+            self.session.delete(route)
+
+
+class SqlOutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, event: DomainEvent) -> None:
+        self.add_many([event])
+
+    def add_many(self, events: Sequence[DomainEvent]) -> None:
+        """Store events in the order given (called by the unit of work on commit)."""
+        if not events:
+            return
+        self.session.execute(
+            insert(t.events),
+            [
+                {
+                    "event_id": e.event_id,
+                    "kind": e.kind,
+                    "aggregate_id": e.aggregate_id,
+                    "data": e.data,
+                    "at": e.at,
+                    "relayed_at": None,
+                }
+                for e in events
+            ],
+        )
+
+    def unrelayed(self, *, limit: int = 100) -> list[DomainEvent]:
+        c = t.events.c
+        rows = self.session.execute(
+            select(c.event_id, c.kind, c.aggregate_id, c.data, c.at)
+            .where(c.relayed_at.is_(None))
+            .order_by(c.seq)
+            .limit(limit)
+        )
+        return [_event(r._mapping) for r in rows]
+
+    def mark_relayed(self, event_ids: Sequence[str], at: datetime) -> None:
+        if not event_ids:
+            return
+        c = t.events.c
+        self.session.execute(
+            update(t.events)
+            .where(c.event_id.in_(list(event_ids)), c.relayed_at.is_(None))
+            .values(relayed_at=at)
+        )
+
+
+def _event(row: Any) -> DomainEvent:
+    return DomainEvent(
+        kind=row["kind"],
+        aggregate_id=row["aggregate_id"],
+        data=dict(row["data"]),
+        at=row["at"],
+        event_id=row["event_id"],
+    )

@@ -1,0 +1,203 @@
+"""The unit-of-work and repository interfaces every use case depends on.
+
+Use cases are functions ``fn(*, uow, ...)``: they open a transaction with ``with uow:``,
+read and change aggregates through the repositories below, and call ``uow.commit()``.
+Leaving the ``with`` block without committing rolls everything back. Two implementations
+exist: ``lastmile.adapters.db.uow.SqlAlchemyUnitOfWork`` (SQLite / PostgreSQL) and
+``lastmile.services.fakes.FakeUnitOfWork`` (in memory, for unit tests).
+
+On commit the unit of work also appends, in the same transaction:
+
+- every ``StockLevel.pending`` movement to the stock ledger, and
+- every ``events`` entry of the aggregates it saw (orders; anything added with
+  ``uow.outbox.add``) to the transactional outbox,
+
+so a change and the facts it produced are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+import builtins
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self, TypeVar
+
+from lastmile.domain import (
+    DomainEvent,
+    Order,
+    OrderStatus,
+    Route,
+    Shipment,
+    Sku,
+    StockLevel,
+    StockMovement,
+    Vehicle,
+    Warehouse,
+)
+
+T = TypeVar("T")
+
+
+class ConcurrencyConflict(Exception):
+    """A concurrent writer touched the same rows; the whole transaction may be retried."""
+
+
+class DuplicateKey(ConcurrencyConflict):
+    """A row with the same unique key was stored by someone else first."""
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """The first answer given to a request sent with an Idempotency-Key.
+
+    ``request_hash`` fingerprints the request body so a reused key with another body is
+    detected; ``response`` is the JSON-serialisable result handed back on every replay.
+    """
+
+    client_id: str
+    key: str
+    request_hash: str
+    response: dict[str, Any]
+    created_at: datetime
+
+
+class WarehouseRepository(Protocol):
+    def add(self, warehouse: Warehouse) -> None: ...
+    def get(self, warehouse_id: str) -> Warehouse | None: ...
+    def list(self) -> list[Warehouse]: ...
+
+
+class SkuRepository(Protocol):
+    def add(self, sku: Sku) -> None: ...
+    def get(self, sku_id: str) -> Sku | None: ...
+    def list(self) -> list[Sku]: ...
+    def existing_ids(self, sku_ids: Sequence[str]) -> set[str]: ...
+
+
+class StockRepository(Protocol):
+    def add(self, level: StockLevel) -> None: ...
+
+    def get(self, sku_id: str, warehouse_id: str, *, for_update: bool = False) -> StockLevel | None:
+        """Return the level; ``for_update`` locks the row until commit where supported."""
+        ...
+
+    def list(
+        self, *, warehouse_id: str | None = None, sku_ids: Sequence[str] | None = None
+    ) -> list[StockLevel]: ...
+
+    def movements(self, sku_id: str, warehouse_id: str) -> builtins.list[StockMovement]:
+        """Return the stored ledger of one SKU at one warehouse, oldest first."""
+        ...
+
+
+class OrderRepository(Protocol):
+    def add(self, order: Order) -> None: ...
+    def get(self, order_id: str) -> Order | None: ...
+    def get_by_external_id(self, client_id: str, external_id: str) -> Order | None: ...
+
+    def list(
+        self, *, status: OrderStatus | None = None, limit: int | None = None
+    ) -> list[Order]: ...
+
+
+class IdempotencyRepository(Protocol):
+    def get(self, client_id: str, key: str) -> IdempotencyRecord | None: ...
+    def add(self, record: IdempotencyRecord) -> None: ...
+
+
+class ShipmentRepository(Protocol):
+    def add(self, shipment: Shipment) -> None: ...
+    def get(self, shipment_id: str) -> Shipment | None: ...
+
+    def list(
+        self, *, warehouse_id: str | None = None, delivery_date: str | None = None
+    ) -> list[Shipment]: ...
+
+
+class VehicleRepository(Protocol):
+    def add(self, vehicle: Vehicle) -> None: ...
+    def get(self, vehicle_id: str) -> Vehicle | None: ...
+    def list(self, *, depot_id: str | None = None) -> list[Vehicle]: ...
+
+
+class RouteRepository(Protocol):
+    def add(self, route: Route) -> None: ...
+    def get(self, route_id: str) -> Route | None: ...
+    def list(self, *, vehicle_id: str | None = None) -> list[Route]: ...
+    def delete(self, route_id: str) -> None: ...
+
+
+class OutboxRepository(Protocol):
+    """The transactional outbox: events stored with the change, relayed later."""
+
+    def add(self, event: DomainEvent) -> None: ...
+
+    def unrelayed(self, *, limit: int = 100) -> list[DomainEvent]:
+        """Return events not yet relayed, oldest first."""
+        ...
+
+    def mark_relayed(self, event_ids: Sequence[str], at: datetime) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository; commit explicitly, roll back otherwise."""
+
+    warehouses: WarehouseRepository
+    skus: SkuRepository
+    stock: StockRepository
+    orders: OrderRepository
+    idempotency: IdempotencyRepository
+    shipments: ShipmentRepository
+    vehicles: VehicleRepository
+    routes: RouteRepository
+    outbox: OutboxRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Store every change, ledger movement and event of this transaction at once."""
+        ...
+
+    def rollback(self) -> None: ...
+
+
+def retry_on_conflict(
+    fn: Callable[[], T],
+    *,
+    attempts: int = 20,
+    base_delay_s: float = 0.002,
+    max_delay_s: float = 0.2,
+) -> T:
+    """Run ``fn`` again while it fails with ``ConcurrencyConflict``.
+
+    ``fn`` must be a whole transaction (``with uow: ...; uow.commit()``) so a retry starts
+    from fresh data. The delay grows exponentially with jitter so that competing writers
+    spread out instead of colliding again in lock-step.
+
+    Raises
+    ------
+    ConcurrencyConflict
+        When the last attempt still conflicts.
+    """
+    if attempts < 1:
+        raise ValueError(f"attempts = {attempts} < 1 not understood.")
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except ConcurrencyConflict:
+            if attempt == attempts - 1:
+                raise
+            delay = min(max_delay_s, base_delay_s * 2**attempt)
+            time.sleep(random.uniform(0, delay))
+    raise AssertionError("unreachable")  # pragma: no cover
