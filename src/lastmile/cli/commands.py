@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import typer
 
+from lastmile.cli import routing as routing_cli
+
 
 def register(app: typer.Typer) -> None:
     """Attach the commands of every capability to ``app``."""
+    routing_cli.register(app)
