@@ -98,6 +98,9 @@ class SqlAlchemyUnitOfWork:
         if session is None:
             return
         try:
+            # Detach first so the rollback does not expire what a use case hands back;
+            # those objects are plain domain values from here on.
+            session.expunge_all()
             session.rollback()
         finally:
             session.close()
@@ -121,7 +124,10 @@ class SqlAlchemyUnitOfWork:
                 raise conflict from error
             raise
         for obj in emitters:
-            obj.pending.clear() if isinstance(obj, StockLevel) else obj.events.clear()
+            if isinstance(obj, StockLevel):
+                obj.pending.clear()
+            else:
+                obj.events.clear()
 
     def rollback(self) -> None:
         self.session.rollback()
