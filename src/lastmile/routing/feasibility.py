@@ -79,16 +79,16 @@ def _check_route(problem: RoutingProblem, route: PlannedRoute) -> list[str]:
     out: list[str] = []
     # Capacity, skills and locks: loads are counted per trip (between depot visits).
     trips: list[list[int]] = [[]]
-    for v in route.visits:
-        if v < 0:
+    for s in route.visits:
+        if s < 0:
             trips.append([])
         else:
-            trips[-1].append(v)
-            if not st.skills[v] <= spec.skills:
-                missing = ", ".join(sorted(st.skills[v] - spec.skills))
-                out.append(f"stop {st.ids[v]!r} needs {missing}, which {spec.name!r} lacks")
-            if st.locked_to[v] and st.locked_to[v] != spec.name:
-                out.append(f"stop {st.ids[v]!r} is on board {st.locked_to[v]!r}, not {spec.name!r}")
+            trips[-1].append(s)
+            if not st.skills[s] <= spec.skills:
+                missing = ", ".join(sorted(st.skills[s] - spec.skills))
+                out.append(f"stop {st.ids[s]!r} needs {missing}, which {spec.name!r} lacks")
+            if st.locked_to[s] and st.locked_to[s] != spec.name:
+                out.append(f"stop {st.ids[s]!r} is on board {st.locked_to[s]!r}, not {spec.name!r}")
     if len(trips) > spec.max_trips:
         out.append(f"{len(trips)} trips but at most {spec.max_trips} allowed")
     for n, trip in enumerate(trips):
@@ -99,7 +99,7 @@ def _check_route(problem: RoutingProblem, route: PlannedRoute) -> list[str]:
                     out.append(f"trip {n}: load {have} over capacity {room} in dimension {d}")
     # Times: leave the depot, walk the visits, place the break where the plan says.
     depot = problem.depots[spec.start_depot]
-    first = route.visits[0] if route.visits else None
+    first: int | None = route.visits[0] if route.visits else None
     t = max(spec.shift_start_s, depot.open_s)
     trip_release = max((st.release_s[v] for v in trips[0]), default=0.0)
     t = max(t, trip_release)
@@ -117,7 +117,7 @@ def _check_route(problem: RoutingProblem, route: PlannedRoute) -> list[str]:
     break_due = spec.break_window is not None and spec.break_s > 0
     took_break = False
     trip_no = 0
-    legs = [*route.visits, None]
+    legs: list[int | None] = [*route.visits, None]
     for pos, v in enumerate(legs):
         if break_due and route.break_after == pos - 1 and spec.break_window is not None:
             b = max(t, spec.break_window[0])

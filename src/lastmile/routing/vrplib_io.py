@@ -80,13 +80,14 @@ def read_instance(path: str | Path, *, round_func: str | None = None) -> Routing
         for k, vt in enumerate(data.vehicle_types())
     )
     locs = data.locations()
+    n_loc = len(locs)
     coords = np.array([[loc.x, loc.y] for loc in locs], dtype=np.float64)
     return RoutingProblem(
         depots=depots,
         stops=stops,
         fleet=fleet,
-        durations_s=data.duration_matrix(0).astype(np.float64),
-        distances_m=data.distance_matrix(0).astype(np.float64),
+        durations_s=np.array(data.duration_matrix(0), dtype=np.float64).reshape(n_loc, n_loc),
+        distances_m=np.array(data.distance_matrix(0), dtype=np.float64).reshape(n_loc, n_loc),
         dimension_names=tuple(f"load{k}" for k in range(data.num_load_dimensions)),
         scale=scale,
         name=path.stem,

@@ -87,7 +87,7 @@ class ORToolsSolver:
             demand = [0] * n_dep + [int(x) for x in st.demand[:, d]]
 
             def dem_cb(i: int, demand: list[int] = demand) -> int:
-                return demand[manager.IndexToNode(i)]
+                return int(demand[manager.IndexToNode(i)])
 
             routing.AddDimensionWithVehicleCapacity(
                 routing.RegisterUnaryTransitCallback(dem_cb),

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyvrp
@@ -57,7 +58,7 @@ def _cost_scale(problem: RoutingProblem) -> float:
     return float(10 ** max(0, math.ceil(math.log10(1000 / smallest))))
 
 
-def _int_matrix(mat: NDArray[np.float64]) -> NDArray[np.int64]:
+def _int_matrix(mat: NDArray[np.float64]) -> Any:
     out = np.where(np.isfinite(mat), np.rint(mat), HORIZON)
     return np.minimum(out, HORIZON).astype(np.int64)
 
