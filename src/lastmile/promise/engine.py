@@ -183,12 +183,26 @@ class PromiseEngine:
                 Refusal(SLOT, Unavailable.DISRUPTED_AREA, msg),
             ]
         if timed_ok:
-            same = self._same_day(cart, point, sourcing, local_now, slowdown)
+            # Same-day and today's slots share one insertion search over today's plan.
+            plan = self.plans.get(today)
+            open_today = self._open_same_day(sourcing, local_now)
+            ready = local_now + self.policy.handling
+            grid = [(a, b) for a, b in self._slot_grid(today) if b > ready]
+            found: list[Insertion | None] = [None] * (len(grid) + 1)
+            if plan is not None and open_today:
+                day_end = datetime.combine(today, self.policy.last_slot_end, self.policy.tz)
+                depots = [w.warehouse_id for w in open_today]
+                found = self._insert(
+                    plan, cart, point, depots, ready, [(ready, day_end), *grid], slowdown
+                )
+            same = self._same_day(sourcing, open_today, plan, local_now, found[0])
             if isinstance(same, PromiseOption):
                 options.append(same)
             else:
                 refusals.append(same)
-            slots, why_slot = self._slots(cart, point, sourcing, local_now, slowdown)
+            slots, why_slot = self._slots(
+                cart, point, sourcing, local_now, slowdown, list(zip(grid, found[1:], strict=True))
+            )
             options += slots
             if not slots:
                 refusals.append(why_slot)
@@ -286,7 +300,12 @@ class PromiseEngine:
         )
 
     def _same_day(
-        self, cart: Cart, point: GeoPoint, sourcing: _Sourcing, local_now: datetime, slowdown: float
+        self,
+        sourcing: _Sourcing,
+        open_whs: list[Warehouse],
+        plan: DayPlanIndex | None,
+        local_now: datetime,
+        found: Insertion | None,
     ) -> PromiseOption | Refusal:
         if not sourcing.same_day:
             return Refusal(
@@ -294,34 +313,22 @@ class PromiseEngine:
                 Unavailable.NO_STOCK_IN_REACH,
                 "no warehouse within same-day reach has every item in stock",
             )
-        open_whs = self._open_same_day(sourcing, local_now)
         if not open_whs:
             cutoff = min(wh.same_day_cutoff for wh, _ in sourcing.same_day)
             return Refusal(
                 SAME, Unavailable.CUTOFF_PASSED, f"the same-day cut-off ({cutoff:%H:%M}) has passed"
             )
-        today = local_now.date()
-        plan = self.plans.get(today)
         if plan is None:
             return Refusal(SAME, Unavailable.NO_PLAN, "no routes are planned today")
-        tz = self.policy.tz
-        day_end = datetime.combine(today, self.policy.last_slot_end, tz)
-        ready = local_now + self.policy.handling
-        found = self._insert(
-            plan,
-            cart,
-            point,
-            [w.warehouse_id for w in open_whs],
-            ready,
-            [(ready, day_end)],
-            slowdown,
-        )[0]
         if found is None:
             return Refusal(
                 SAME,
                 Unavailable.NO_ROUTE_CAPACITY,
                 "today's routes have no room left near this address",
             )
+        today = local_now.date()
+        tz = self.policy.tz
+        ready = local_now + self.policy.handling
         arrival = datetime.fromtimestamp(found.arrival, tz)
         step = timedelta(minutes=15)
         start = max(_floor(arrival - self.policy.eta_half_width, step), _ceil(ready, step))
@@ -348,7 +355,13 @@ class PromiseEngine:
         return grid
 
     def _slots(
-        self, cart: Cart, point: GeoPoint, sourcing: _Sourcing, local_now: datetime, slowdown: float
+        self,
+        cart: Cart,
+        point: GeoPoint,
+        sourcing: _Sourcing,
+        local_now: datetime,
+        slowdown: float,
+        today_found: list[tuple[tuple[datetime, datetime], Insertion | None]],
     ) -> tuple[list[PromiseOption], Refusal]:
         today = local_now.date()
         options: list[PromiseOption] = []
@@ -372,13 +385,15 @@ class PromiseEngine:
                     "no warehouse can still ship to this address in a slot",
                 )
                 continue
-            grid = [(a, b) for a, b in self._slot_grid(day) if b > ready]
-            if not grid:
-                continue
-            found = self._insert(
-                plan, cart, point, [w.warehouse_id for w in whs], ready, grid, slowdown
-            )
-            for (a, b), ins in zip(grid, found, strict=True):
+            if day == today:
+                pairs = today_found
+            else:
+                grid = [(a, b) for a, b in self._slot_grid(day) if b > ready]
+                found = self._insert(
+                    plan, cart, point, [w.warehouse_id for w in whs], ready, grid, slowdown
+                )
+                pairs = list(zip(grid, found, strict=True))
+            for (a, b), ins in pairs:
                 if ins is None:
                     continue
                 price = self.cost.price(SLOT, detour_m=ins.detour_m, detour_s=ins.detour_s)

@@ -204,14 +204,18 @@ class DayPlanIndex:
                 fs[idx] = np.minimum.accumulate(s[::-1])[::-1]
         self.leg_slack = fs
         self.lat0 = float(self.lat.mean()) if len(self.lat) else 0.0
+        # One tree per depot: a parcel can only ride on routes from the depot holding it,
+        # so the neighbourhood is searched among those routes only.
+        self._trees: dict[str, tuple[cKDTree, NDArray[np.int64]]] = {}
         if len(a):
             mid = (
                 _project(self.lat[a], self.lon[a], self.lat0)
                 + _project(self.lat[b], self.lon[b], self.lat0)
             ) / 2
-            self._tree: cKDTree | None = cKDTree(mid)
-        else:
-            self._tree = None
+            leg_depot = np.asarray(self.depot_ids, dtype=object)[self.leg_route]
+            for depot in sorted(set(self.depot_ids)):
+                legs = np.flatnonzero(leg_depot == depot)
+                self._trees[depot] = (cKDTree(mid[legs]), legs)
 
     @property
     def leg_count(self) -> int:
@@ -266,17 +270,20 @@ class DayPlanIndex:
             Travel-time multiplier around ``point`` (a slowdown or weather area).
         """
         out: list[Insertion | None] = [None] * len(windows)
-        if self._tree is None or not depots:
-            return out
         xy = _project(np.array([point.lat]), np.array([point.lon]), self.lat0)[0]
-        k = min(self.neighbours, self.leg_count)
-        _, idx = self._tree.query(xy, k=k)
-        legs = np.atleast_1d(np.asarray(idx, dtype=np.int64))
+        found = []
+        for depot in set(depots):
+            if depot not in self._trees:
+                continue
+            tree, depot_legs = self._trees[depot]
+            _, idx = tree.query(xy, k=min(self.neighbours, len(depot_legs)))
+            found.append(depot_legs[np.atleast_1d(np.asarray(idx, dtype=np.int64))])
+        if not found:
+            return out
+        legs = np.concatenate(found)
         routes = self.leg_route[legs]
-        allowed = np.isin(np.asarray(self.depot_ids)[routes], np.asarray(depots))
         ok = (
-            allowed
-            & (self.route_start[routes] >= ready_at)
+            (self.route_start[routes] >= ready_at)
             & (self.free_parcels[routes] - self.held_parcels[routes] >= parcels)
             & (self.free_kg[routes] >= weight_kg)
         )
