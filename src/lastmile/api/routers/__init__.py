@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lastmile.api.routers import auth, catalog, pages
+from lastmile.api.routers import auth, catalog, live, pages, routes
 
 ROUTERS: list[APIRouter] = [
     pages.router,
     auth.router,
     catalog.router,
+    routes.router,
+    live.router,
 ]

@@ -1,0 +1,172 @@
+"""Read models of the dispatcher's dashboard: the order board and the KPI panel."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from lastmile.domain import OrderStatus, Route, StopStatus
+from lastmile.services.unit_of_work import UnitOfWork
+
+AT_RISK_MARGIN = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class BoardException:
+    """Something on the board a person should look at."""
+
+    kind: str  # low_confidence_address | unsourceable | at_risk_window
+    order_id: str
+    order_external_id: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class OrderBoard:
+    counts: dict[str, int]
+    exceptions: list[BoardException]
+
+
+@dataclass(frozen=True)
+class RouteKpi:
+    route_id: str
+    vehicle_id: str
+    stops: int
+    delivered: int
+    distance_km: float
+
+
+@dataclass(frozen=True)
+class Kpis:
+    orders_total: int
+    orders_by_status: dict[str, int]
+    delivered: int
+    failed_attempts: int
+    on_time_rate: float
+    routes: int
+    distance_km: float
+    cost: float
+    co2_kg: float
+    stops_by_route: list[RouteKpi] = field(default_factory=list)
+
+
+def order_board(
+    *,
+    uow: UnitOfWork,
+    review_threshold: float,
+    now: datetime | None = None,
+    max_exceptions: int = 200,
+) -> OrderBoard:
+    """Count orders by status and list the exceptions.
+
+    Exceptions are addresses geocoded below ``review_threshold`` (never routed silently to
+    a wrong point), backordered orders (lines no warehouse could source, with the reason
+    sourcing stored), and open stops planned to arrive after their window closes or within
+    ``AT_RISK_MARGIN`` of it.
+    """
+    now = now or datetime.now(UTC)
+    with uow:
+        orders = uow.orders.list()
+        routes = uow.routes.list()
+        shipments = {s.shipment_id: s for s in uow.shipments.list()}
+    counts = Counter(o.status.value for o in orders)
+    exceptions: list[BoardException] = []
+    open_states = {OrderStatus.CREATED, OrderStatus.VALIDATED, OrderStatus.BACKORDERED}
+    for o in orders:
+        if o.status in open_states and o.address.confidence < review_threshold:
+            method = o.address.geocode.method.value if o.address.geocode else "none"
+            exceptions.append(
+                BoardException(
+                    "low_confidence_address",
+                    o.order_id,
+                    o.external_id,
+                    f"geocode confidence {o.address.confidence:.2f} ({method}): {o.address.raw}",
+                )
+            )
+        if o.status is OrderStatus.BACKORDERED:
+            exceptions.append(
+                BoardException(
+                    "unsourceable",
+                    o.order_id,
+                    o.external_id,
+                    o.status_reason or "no warehouse can ship every line",
+                )
+            )
+    by_id = {o.order_id: o for o in orders}
+    for route in routes:
+        for stop in route.stops:
+            if stop.status not in (StopStatus.PLANNED, StopStatus.ARRIVED):
+                continue
+            for sid in stop.shipment_ids:
+                shipment = shipments.get(sid)
+                if shipment is None or shipment.window is None:
+                    continue
+                late_by = stop.arrival - shipment.window.end
+                if late_by > -AT_RISK_MARGIN or now > shipment.window.end:
+                    for oid in shipment.order_ids:
+                        order = by_id.get(oid)
+                        exceptions.append(
+                            BoardException(
+                                "at_risk_window",
+                                oid,
+                                order.external_id if order else oid,
+                                f"{route.vehicle_id} arrives {stop.arrival:%H:%M}, window "
+                                f"ends {shipment.window.end:%H:%M}",
+                            )
+                        )
+    return OrderBoard(dict(sorted(counts.items())), exceptions[:max_exceptions])
+
+
+def _on_time(route: Route, windows: dict[str, tuple[datetime, datetime]]) -> tuple[int, int]:
+    done = on_time = 0
+    for stop in route.stops:
+        if stop.status is not StopStatus.DELIVERED:
+            continue
+        done += 1
+        limits = [windows[s] for s in stop.shipment_ids if s in windows]
+        if all(start <= stop.arrival <= end for start, end in limits):
+            on_time += 1
+    return done, on_time
+
+
+def kpis(*, uow: UnitOfWork) -> Kpis:
+    """Compute the KPI panel from stored orders, routes and shipments.
+
+    ``on_time_rate`` is the share of delivered stops whose recorded arrival lies inside
+    every window of the shipments handed over there (1.0 when nothing is delivered yet).
+    """
+    with uow:
+        orders = uow.orders.list()
+        routes = uow.routes.list()
+        shipments = uow.shipments.list()
+    by_status = Counter(o.status.value for o in orders)
+    windows = {
+        s.shipment_id: (s.window.start, s.window.end) for s in shipments if s.window is not None
+    }
+    done = on_time = 0
+    per_route: list[RouteKpi] = []
+    for route in sorted(routes, key=lambda r: r.route_id):
+        d, t = _on_time(route, windows)
+        done, on_time = done + d, on_time + t
+        per_route.append(
+            RouteKpi(
+                route.route_id,
+                route.vehicle_id,
+                len(route.stops),
+                sum(s.status is StopStatus.DELIVERED for s in route.stops),
+                route.distance_m / 1000.0,
+            )
+        )
+    return Kpis(
+        orders_total=len(orders),
+        orders_by_status=dict(sorted(by_status.items())),
+        delivered=by_status.get(OrderStatus.DELIVERED.value, 0),
+        failed_attempts=sum(s.status is StopStatus.FAILED for r in routes for s in r.stops),
+        on_time_rate=on_time / done if done else 1.0,
+        routes=len(routes),
+        distance_km=sum(r.distance_m for r in routes) / 1000.0,
+        cost=sum(r.cost for r in routes),
+        co2_kg=sum(r.co2_kg for r in routes),
+        stops_by_route=per_route,
+    )
