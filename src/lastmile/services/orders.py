@@ -186,7 +186,9 @@ def create_order(
                 external_id=command.external_id,
                 customer_id=command.customer_id,
                 address=command.address,
-                lines=list(command.lines),
+                # Fresh line objects: the stored ones belong to this transaction's session,
+                # while the command may be shared by retries and concurrent callers.
+                lines=[OrderLine(line.sku_id, line.quantity) for line in command.lines],
                 option=command.option,
                 window=command.window,
                 placed_at=placed_at,
