@@ -27,6 +27,7 @@ def screen(problem: RoutingProblem) -> tuple[NDArray[np.int64], dict[str, str]]:
     why_fit = np.zeros(n, dtype=bool)  # some van has the skills
     why_cap = np.zeros(n, dtype=bool)  # ... and the room
     why_reach = np.zeros(n, dtype=bool)  # ... and a road
+    why_free = np.zeros(n, dtype=bool)  # ... and time, were its parcels at the depot now
     closes = np.array([max(hi for _, hi in w) for w in st.windows])
     for spec in problem.fleet:
         skill_ok = np.array(
@@ -44,6 +45,7 @@ def screen(problem: RoutingProblem) -> tuple[NDArray[np.int64], dict[str, str]]:
         reach_ok = cap_ok & np.isfinite(out) & np.isfinite(back)
         leave = max(spec.shift_start_s, start.open_s)
         arrive = leave + np.maximum(out, 0) + 0.0
+        free = arrive.copy()
         arrive = np.maximum(arrive, st.release_s + np.where(np.isfinite(out), out, 0))
         finish_by = min(spec.shift_end_s, end.close_s)
         time_ok = np.zeros(n, dtype=bool)
@@ -59,6 +61,7 @@ def screen(problem: RoutingProblem) -> tuple[NDArray[np.int64], dict[str, str]]:
             time_ok &= dm[start.location, d : d + n] + dm[d : d + n, end.location] <= (
                 spec.max_distance_m
             )
+        why_free |= reach_ok & (free <= closes)
         why_fit |= skill_ok
         why_cap |= cap_ok
         why_reach |= reach_ok
@@ -83,6 +86,11 @@ def screen(problem: RoutingProblem) -> tuple[NDArray[np.int64], dict[str, str]]:
             )
         elif not why_reach[i]:
             reasons[sid] = "no road reaches it from a depot that could serve it"
+        elif why_free[i] and st.release_s[i] > 0:
+            reasons[sid] = (
+                f"its parcels are at the depot only from t={st.release_s[i]:.0f} s, "
+                "too late for any van to reach its window"
+            )
         else:
             reasons[sid] = (
                 "its time window closes before any van can reach it and get back within a shift"
