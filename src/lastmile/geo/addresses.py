@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 
 import usaddress
+from rapidfuzz import fuzz, process
 
 MAX_ADDRESS_LENGTH = 300
 
@@ -72,6 +73,8 @@ SUFFIXES: dict[str, str] = {
     variant: abbr for abbr, variants in _SUFFIX_VARIANTS.items() for variant in (abbr, *variants)
 }
 
+_LONG_SUFFIXES = [v for v in SUFFIXES if len(v) >= 4]
+
 # USPS Publication 28, appendix C2: secondary unit designators.
 UNIT_TYPES: dict[str, str] = {
     "APARTMENT": "APT",
@@ -117,19 +120,33 @@ class StreetName:
         return " ".join(p for p in (self.predir, self.core, self.suffix, self.postdir) if p)
 
 
-def normalise_street(name: str) -> StreetName:
+def _suffix(token: str, fuzzy: bool) -> str:
+    """Return the USPS suffix a token stands for, tolerating one slip when ``fuzzy``."""
+    if token in SUFFIXES:
+        return SUFFIXES[token]
+    if fuzzy and len(token) >= 4:
+        hit = process.extractOne(token, _LONG_SUFFIXES, scorer=fuzz.ratio, score_cutoff=80)
+        if hit is not None:
+            return SUFFIXES[hit[0]]
+    return ""
+
+
+def normalise_street(name: str, *, fuzzy_suffix: bool = False) -> StreetName:
     """Split and abbreviate a street name as OSM writes it (``East Fairmount Avenue``).
 
     A leading or trailing direction and a trailing suffix are peeled off only while a
-    core name remains, so ``North Avenue`` keeps ``NORTH`` as its core.
+    core name remains, so ``North Avenue`` keeps ``NORTH`` as its core. With
+    ``fuzzy_suffix`` a mistyped suffix (``Streeet``) is still recognised; that is for
+    what customers type, not for gazetteer names.
     """
     tokens = [_clean(t) for t in name.replace("-", " - ").split()]
     tokens = [t for t in tokens if t and t != "-"]
     predir = suffix = postdir = ""
     if len(tokens) >= 2 and tokens[-1] in DIRECTIONS and len(tokens[-1]) <= 2:
         postdir = DIRECTIONS[tokens.pop()]
-    if len(tokens) >= 2 and tokens[-1] in SUFFIXES:
-        suffix = SUFFIXES[tokens.pop()]
+    if len(tokens) >= 2 and (found := _suffix(tokens[-1], fuzzy_suffix)):
+        suffix = found
+        tokens.pop()
     if len(tokens) >= 2 and tokens[0] in DIRECTIONS:
         predir = DIRECTIONS[tokens.pop(0)]
     return StreetName(core=" ".join(tokens), predir=predir, suffix=suffix, postdir=postdir)
@@ -230,7 +247,9 @@ def parse_address(raw: str) -> ParsedAddress:
         )
         if parsed.get(k)
     )
-    street = normalise_street(street_text) if street_text else StreetName(core="")
+    street = (
+        normalise_street(street_text, fuzzy_suffix=True) if street_text else StreetName(core="")
+    )
     unit_type, unit = _unit(parsed)
     zip_code = _clean(parsed.get("ZipCode", ""))
     problems: list[str] = []

@@ -16,6 +16,9 @@ from lastmile.geo.addresses import ParsedAddress, house_number_value
 from lastmile.geo.gazetteer import Gazetteer, Street
 
 FUZZY_CUTOFF = 80.0
+# One slip in a four-letter name scores 75; such weak matches must be confirmed by the
+# house number being known on that street and the ZIP agreeing.
+WEAK_CUTOFF = 70.0
 SUGGEST_CUTOFF = 60.0
 
 
@@ -77,10 +80,14 @@ def match_streets(gazetteer: Gazetteer, parsed: ParsedAddress, limit: int = 5) -
         scored = [score_street(parsed, s, 100.0) for s in exact]
     else:
         hits = process.extract(
-            core, gazetteer.cores, scorer=fuzz.ratio, limit=limit, score_cutoff=FUZZY_CUTOFF
+            core, gazetteer.cores, scorer=fuzz.ratio, limit=limit, score_cutoff=WEAK_CUTOFF
         )
         for name, name_score, _ in hits:
-            scored += [score_street(parsed, s, float(name_score)) for s in gazetteer.by_core[name]]
+            for street in gazetteer.by_core[name]:
+                m = score_street(parsed, street, float(name_score))
+                confirmed = m.number_known and (not parsed.zip or parsed.zip in street.zips)
+                if name_score >= FUZZY_CUTOFF or confirmed:
+                    scored.append(m)
     scored.sort(key=lambda m: -m.score)
     return scored[:limit]
 
