@@ -295,7 +295,7 @@ def allocation_cost(
     used[line_order[ok], line_wh[ok]] = True
     n_used = used.sum(axis=1)
     total: FloatArray = np.where(used, cost, 0.0).sum(axis=1)
-    return total + split_penalty * np.maximum(n_used - 1, 0)
+    return np.asarray(total + split_penalty * np.maximum(n_used - 1, 0), dtype=np.float64)
 
 
 def consumption(
