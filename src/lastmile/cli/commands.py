@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import typer
 
+from lastmile.cli import geo as geo_cli
 from lastmile.cli import routing as routing_cli
+from lastmile.cli import serve as serve_cli
 
 
 def register(app: typer.Typer) -> None:
     """Attach the commands of every capability to ``app``."""
     routing_cli.register(app)
+    geo_cli.register(app)
+    serve_cli.register(app)
