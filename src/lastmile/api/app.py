@@ -17,6 +17,7 @@ from lastmile.api.limits import BodySizeLimit
 from lastmile.api.live import LiveHub
 from lastmile.config import Settings, get_settings
 from lastmile.services.auth import AuthService, AuthStore, InMemoryAuthStore
+from lastmile.services.intake import GeocodeFn
 from lastmile.services.unit_of_work import UnitOfWork
 
 HERE = Path(__file__).resolve().parent
@@ -31,6 +32,7 @@ class ApiContext:
     auth: AuthService
     live: LiveHub
     templates: Jinja2Templates
+    geocode: GeocodeFn | None = None
     cache: dict[str, Any] = field(default_factory=dict)
 
 
@@ -39,6 +41,7 @@ def create_app(
     uow_factory: Callable[[], UnitOfWork] | None = None,
     *,
     auth_store: AuthStore | None = None,
+    geocode: GeocodeFn | None = None,
 ) -> FastAPI:
     """Build the API, dashboard, driver and tracking pages.
 
@@ -52,13 +55,17 @@ def create_app(
     auth_store
         Where credentials live; in memory when a ``uow_factory`` is given without one
         (tests on fakes), in the database otherwise.
+    geocode
+        Places an order's address. When omitted: the offline geocoder of
+        ``settings.osm_path`` (loaded on first use) with a database, none on fakes.
     """
     settings = settings or get_settings()
     if uow_factory is None:
-        from lastmile.api.wiring import database_wiring
+        from lastmile.api.wiring import database_wiring, offline_geocoder
 
         uow_factory, db_auth_store = database_wiring(settings)
         auth_store = auth_store or db_auth_store
+        geocode = geocode or offline_geocoder(settings)
     store = auth_store if auth_store is not None else InMemoryAuthStore()
 
     app = FastAPI(
@@ -74,6 +81,7 @@ def create_app(
         auth=AuthService(store),
         live=LiveHub(),
         templates=Jinja2Templates(directory=HERE / "templates"),
+        geocode=geocode,
     )
     install_error_handlers(app)
     # The road layer is ~400 kB of JSON; compressed it is a quarter of that.

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lastmile.api.routers import auth, catalog, live, pages, routes
+from lastmile.api.routers import auth, catalog, live, orders, pages, routes, stock
 
 ROUTERS: list[APIRouter] = [
     pages.router,
     auth.router,
     catalog.router,
     routes.router,
+    # Before orders: /orders/board must not be read as an order id.
     live.router,
+    orders.router,
+    stock.router,
 ]
