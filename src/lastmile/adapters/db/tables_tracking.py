@@ -5,6 +5,7 @@
 - ``evidence_records`` / ``evidence_heads``: proof-of-delivery records hash-chained per
   route, and the last hash and count of each chain (so deleting the newest is detected).
 - ``pin_codes``: one-time delivery PINs (salted hash only) with their failed attempts.
+- ``delivery_attempts``: failed delivery attempts with their reason code.
 - ``promise_holds``: soft holds of promised options, kept a few minutes.
 - ``disruptions``: road closures, slowdown areas and weather posted by operations.
 """
@@ -90,6 +91,21 @@ pin_codes = Table(
     Column("failures", Integer, nullable=False),
     Column("last_attempt_at", UTCDateTime, nullable=True),
     Column("locked", Boolean, nullable=False),
+)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column(
+        "attempt_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("shipment_id", String(ID), nullable=False, index=True),
+    Column("route_id", String(ID), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
 )
 
 promise_holds = Table(

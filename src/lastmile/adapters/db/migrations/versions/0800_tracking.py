@@ -128,6 +128,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_delivery_attempts_shipment_id"), table_name="delivery_attempts")
     op.drop_index("ix_promise_holds_expires", table_name="promise_holds")
     op.drop_index("ix_webhook_deliveries_due", table_name="webhook_deliveries")
     for name in TABLES:

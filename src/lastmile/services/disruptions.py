@@ -1,0 +1,219 @@
+"""Use case: a disruption is posted; re-plan the routes it touches and warn customers.
+
+1. The area is validated (a bad polygon is an ``InvalidValue``: HTTP 422) and stored.
+2. Every route with open stops whose remaining path crosses the area is re-optimised from
+   the van's position (completed stops fixed), on travel times that include the
+   disruption, and re-timed.
+3. Each shipment whose ETA moved gets a ``shipment.eta_changed`` event; one whose new
+   ETA misses its promised window gets ``shipment.eta_at_risk`` (customer notification).
+4. The returned ``DisruptionSet`` is what the promise engine must use from now on
+   (``PromiseEngine.conditions``): closed areas get no timed option, slowed ones have
+   their detours priced slower, and the re-timed routes have less slack to offer.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from lastmile.domain import DomainEvent, GeoPoint, InvalidValue, Route
+from lastmile.geo.travel import TravelTimeSource
+from lastmile.services.unit_of_work import UnitOfWork
+from lastmile.tracking.disruptions import (
+    Area,
+    DisruptedTravelTimes,
+    Disruption,
+    DisruptionKind,
+    DisruptionSet,
+)
+from lastmile.tracking.eta import OPEN
+from lastmile.tracking.replan import Replanner, TwoOptReplanner
+from lastmile.tracking.store import TrackingRepository
+
+AT_RISK_GRACE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class DisruptionReport:
+    """What a posted disruption changed."""
+
+    disruption: Disruption
+    replanned_routes: list[str]
+    eta_shift_s: dict[str, float] = field(default_factory=dict)
+    at_risk: list[str] = field(default_factory=list)
+    conditions: DisruptionSet = field(default_factory=DisruptionSet)
+
+
+def _affects(route: Route, position: GeoPoint, area: Area) -> bool:
+    points = [position, *(s.location for s in route.stops if s.status in OPEN)]
+    if len(points) < 2:
+        return False
+    if any(area.contains_point(p) for p in points[1:]):
+        return True
+    return any(area.crosses(a, b) for a, b in itertools.pairwise(points))
+
+
+def post_disruption(
+    *,
+    uow: UnitOfWork,
+    tracking: TrackingRepository,
+    kind: DisruptionKind | str,
+    polygon: Any,
+    travel: TravelTimeSource,
+    positions: Mapping[str, GeoPoint],
+    factor: float | None = None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    note: str = "",
+    now: datetime | None = None,
+    replanner: Replanner | None = None,
+) -> DisruptionReport:
+    """Store a disruption, re-plan the in-flight routes it touches, and notify at-risk customers.
+
+    Parameters
+    ----------
+    kind
+        ``closure``, ``slowdown`` or ``weather``.
+    polygon
+        GeoJSON Polygon (``[lon, lat]`` positions) of the affected area.
+    travel
+        The travel-time source *without* this disruption; it is layered on top.
+    positions
+        Where each vehicle is now (vehicle id -> fix); a route whose van has no known
+        position is taken to be at its last completed stop, or its first stop.
+    factor
+        Travel-time multiplier for a slowdown or weather (> 1); ignored for a closure.
+    replanner
+        Re-optimisation of one route in flight (default: 2-opt over the open stops).
+
+    Raises
+    ------
+    InvalidValue
+        The polygon is not a valid polygon, or the factor is not understood.
+    """
+    now = now or datetime.now(UTC)
+    try:
+        kind = DisruptionKind(kind)
+    except ValueError:
+        raise InvalidValue("kind", f"{kind!r} is not one of closure, slowdown, weather") from None
+    area = Area.from_geojson(polygon)
+    if kind is DisruptionKind.CLOSURE:
+        factor = math.inf
+    elif factor is None:
+        raise InvalidValue("factor", f"a {kind} needs a travel-time factor >= 1")
+    disruption = Disruption(
+        disruption_id=uuid.uuid4().hex,
+        kind=kind,
+        area=area,
+        factor=float(factor),
+        starts_at=starts_at or now,
+        ends_at=ends_at,
+        note=note,
+    )
+    replanner = replanner or TwoOptReplanner()
+    with uow:
+        tracking.add_disruption(disruption)
+        conditions = DisruptionSet([*tracking.disruptions()], at=now)
+        disrupted = DisruptedTravelTimes(travel, conditions)
+        report = DisruptionReport(disruption, [], conditions=conditions)
+        uow.outbox.add(
+            DomainEvent(
+                "disruption.posted",
+                disruption.disruption_id,
+                {
+                    "kind": kind.value,
+                    "polygon": area.to_geojson(),
+                    "factor": None if math.isinf(disruption.factor) else disruption.factor,
+                    "note": note,
+                },
+            )
+        )
+        for route in uow.routes.list():
+            if not any(s.status in OPEN for s in route.stops):
+                continue
+            position = positions.get(route.vehicle_id) or _assumed_position(route)
+            if not _affects(route, position, area):
+                continue
+            _replan_route(uow, route, position, now, disrupted, replanner, report)
+        uow.commit()
+    return report
+
+
+def _assumed_position(route: Route) -> GeoPoint:
+    done = [s for s in route.stops if s.status not in OPEN]
+    return done[-1].location if done else route.stops[0].location
+
+
+def _deadlines(uow: UnitOfWork, route: Route) -> dict[str, datetime]:
+    out: dict[str, datetime] = {}
+    for stop in route.stops:
+        ends = [
+            w.end
+            for sid in stop.shipment_ids
+            if (sh := uow.shipments.get(sid)) is not None and (w := sh.window) is not None
+        ]
+        if ends:
+            out[stop.stop_id] = min(ends)
+    return out
+
+
+def _replan_route(
+    uow: UnitOfWork,
+    route: Route,
+    position: GeoPoint,
+    now: datetime,
+    travel: TravelTimeSource,
+    replanner: Replanner,
+    report: DisruptionReport,
+) -> None:
+    deadlines = _deadlines(uow, route)
+    before = {s.stop_id: s.arrival for s in route.stops}
+    new = replanner.replan(route, position=position, now=now, travel=travel, deadlines=deadlines)
+    by_id = {s.stop_id: s for s in route.stops}
+    # Copy the new order and times onto the stored stops, so the repository updates rows
+    # instead of replacing them.
+    for fresh in new.stops:
+        stored = by_id[fresh.stop_id]
+        stored.arrival, stored.departure = fresh.arrival, fresh.departure
+        stored.waiting_s = fresh.waiting_s
+    order = [by_id[s.stop_id] for s in new.stops]
+    if [s.stop_id for s in order] != [s.stop_id for s in route.stops]:
+        route.stops = order
+    report.replanned_routes.append(route.route_id)
+    uow.outbox.add(
+        DomainEvent(
+            "route.reoptimized",
+            route.route_id,
+            {
+                "reason": f"disruption {report.disruption.disruption_id}",
+                "stops": [s.stop_id for s in order if s.status in OPEN],
+            },
+        )
+    )
+    for stop in order:
+        if stop.status not in OPEN:
+            continue
+        shift = (stop.arrival - before[stop.stop_id]).total_seconds()
+        report.eta_shift_s[stop.stop_id] = shift
+        for sid in stop.shipment_ids:
+            data = {
+                "route_id": route.route_id,
+                "stop_id": stop.stop_id,
+                "eta": stop.arrival.isoformat(),
+                "shift_s": round(shift),
+            }
+            if abs(shift) >= 60:
+                uow.outbox.add(DomainEvent("shipment.eta_changed", sid, data))
+            due = deadlines.get(stop.stop_id)
+            if due is not None and stop.arrival > due + AT_RISK_GRACE:
+                report.at_risk.append(sid)
+                uow.outbox.add(
+                    DomainEvent(
+                        "shipment.eta_at_risk", sid, {**data, "window_end": due.isoformat()}
+                    )
+                )

@@ -1,0 +1,52 @@
+"""Use cases of customer tracking and evidence verification."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from lastmile.domain import NotFound, Route
+from lastmile.services.unit_of_work import UnitOfWork
+from lastmile.tracking.evidence import ChainProblem, verify_chain
+from lastmile.tracking.store import TrackingRepository
+from lastmile.tracking.view import TrackingView, build_view, looks_like_token
+
+
+def route_of_shipment(uow: UnitOfWork, shipment_id: str) -> Route | None:
+    """Return the route whose stops carry the shipment, if it is routed."""
+    for route in uow.routes.list():
+        if any(shipment_id in stop.shipment_ids for stop in route.stops):
+            return route
+    return None
+
+
+def track(
+    *, uow: UnitOfWork, tracking: TrackingRepository, token: str, now: datetime | None = None
+) -> TrackingView:
+    """Return the tracking view behind a token.
+
+    Raises
+    ------
+    NotFound
+        For any token that is not a live shipment's: the same answer whether it is
+        malformed or unknown, so probing learns nothing.
+    """
+    now = now or datetime.now(UTC)
+    with uow:
+        shipment_id = tracking.shipment_for_token(token) if looks_like_token(token) else None
+        shipment = uow.shipments.get(shipment_id) if shipment_id else None
+        if shipment is None or shipment.tracking_token != token:
+            raise NotFound("tracking", "token")
+        return build_view(shipment, route_of_shipment(uow, shipment.shipment_id), now=now)
+
+
+def verify_evidence(
+    *, uow: UnitOfWork, tracking: TrackingRepository, route_ids: Sequence[str] | None = None
+) -> dict[str, list[ChainProblem]]:
+    """Check the evidence chain of each route; return the problems found per route."""
+    with uow:
+        ids = list(route_ids) if route_ids else tracking.evidence_routes()
+        return {
+            rid: verify_chain(rid, tracking.evidence(rid), tracking.evidence_head(rid))
+            for rid in ids
+        }
