@@ -11,6 +11,7 @@ import typer
 from lastmile.cli import geo as geo_cli
 from lastmile.cli import routing as routing_cli
 from lastmile.cli import serve as serve_cli
+from lastmile.cli import tracking as tracking_cli
 
 
 def register(app: typer.Typer) -> None:
@@ -18,3 +19,4 @@ def register(app: typer.Typer) -> None:
     routing_cli.register(app)
     geo_cli.register(app)
     serve_cli.register(app)
+    tracking_cli.register(app)
