@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import typer
 
+from lastmile.cli import db as db_cli
 from lastmile.cli import geo as geo_cli
+from lastmile.cli import importing as importing_cli
 from lastmile.cli import routing as routing_cli
 from lastmile.cli import serve as serve_cli
 from lastmile.cli import tracking as tracking_cli
@@ -16,6 +18,8 @@ from lastmile.cli import tracking as tracking_cli
 
 def register(app: typer.Typer) -> None:
     """Attach the commands of every capability to ``app``."""
+    db_cli.register(app)
+    importing_cli.register(app)
     routing_cli.register(app)
     geo_cli.register(app)
     serve_cli.register(app)

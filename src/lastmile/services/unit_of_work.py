@@ -146,15 +146,25 @@ class OutboxRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction over every repository; commit explicitly, roll back otherwise."""
 
-    warehouses: WarehouseRepository
-    skus: SkuRepository
-    stock: StockRepository
-    orders: OrderRepository
-    idempotency: IdempotencyRepository
-    shipments: ShipmentRepository
-    vehicles: VehicleRepository
-    routes: RouteRepository
-    outbox: OutboxRepository
+    # Read-only properties, so implementations may hold more specific repository types.
+    @property
+    def warehouses(self) -> WarehouseRepository: ...
+    @property
+    def skus(self) -> SkuRepository: ...
+    @property
+    def stock(self) -> StockRepository: ...
+    @property
+    def orders(self) -> OrderRepository: ...
+    @property
+    def idempotency(self) -> IdempotencyRepository: ...
+    @property
+    def shipments(self) -> ShipmentRepository: ...
+    @property
+    def vehicles(self) -> VehicleRepository: ...
+    @property
+    def routes(self) -> RouteRepository: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...
 
     def __enter__(self) -> Self: ...
 
