@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +17,12 @@ from lastmile.api.errors import install_error_handlers
 from lastmile.api.limits import BodySizeLimit
 from lastmile.api.live import LiveHub
 from lastmile.config import Settings, get_settings
+from lastmile.geo.travel import TravelTimeSource
+from lastmile.routing.solution import Solver
 from lastmile.services.auth import AuthService, AuthStore, InMemoryAuthStore
 from lastmile.services.intake import GeocodeFn
 from lastmile.services.unit_of_work import UnitOfWork
+from lastmile.tracking.store import InMemoryTrackingRepository, TrackingRepository
 
 HERE = Path(__file__).resolve().parent
 
@@ -33,7 +37,35 @@ class ApiContext:
     live: LiveHub
     templates: Jinja2Templates
     geocode: GeocodeFn | None = None
+    travel_source: TravelTimeSource | None = None
+    tracking_factory: Callable[[UnitOfWork], TrackingRepository] | None = None
     cache: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def travel(self) -> TravelTimeSource:
+        """The road network's travel times (with live conditions), built on first use."""
+        if self.travel_source is None:
+            with self._lock:
+                if self.travel_source is None:
+                    from lastmile.geo.defaults import road_travel_times
+
+                    self.travel_source = road_travel_times(self.settings.osm_path)
+        return self.travel_source
+
+    def tracking(self, uow: UnitOfWork) -> TrackingRepository:
+        """The tracking store (evidence, PINs, tokens) joined to ``uow``'s transaction."""
+        if self.tracking_factory is None:
+            with self._lock:
+                if self.tracking_factory is None:
+                    shared = InMemoryTrackingRepository()
+                    self.tracking_factory = lambda _uow: shared
+        return self.tracking_factory(uow)
+
+    def solver(self) -> Solver:
+        """A fresh solver of the configured backend (``LASTMILE_SOLVER``)."""
+        from lastmile.routing.backends import make_solver
+
+        return make_solver(self.settings.solver)
 
 
 def create_app(
@@ -42,6 +74,7 @@ def create_app(
     *,
     auth_store: AuthStore | None = None,
     geocode: GeocodeFn | None = None,
+    travel: TravelTimeSource | None = None,
 ) -> FastAPI:
     """Build the API, dashboard, driver and tracking pages.
 
@@ -58,12 +91,16 @@ def create_app(
     geocode
         Places an order's address. When omitted: the offline geocoder of
         ``settings.osm_path`` (loaded on first use) with a database, none on fakes.
+    travel
+        Travel times for planning; the road network of ``settings.osm_path`` (loaded on
+        first use) when omitted.
     """
     settings = settings or get_settings()
+    tracking_factory = None
     if uow_factory is None:
         from lastmile.api.wiring import database_wiring, offline_geocoder
 
-        uow_factory, db_auth_store = database_wiring(settings)
+        uow_factory, db_auth_store, tracking_factory = database_wiring(settings)
         auth_store = auth_store or db_auth_store
         geocode = geocode or offline_geocoder(settings)
     store = auth_store if auth_store is not None else InMemoryAuthStore()
@@ -82,6 +119,8 @@ def create_app(
         live=LiveHub(),
         templates=Jinja2Templates(directory=HERE / "templates"),
         geocode=geocode,
+        travel_source=travel,
+        tracking_factory=tracking_factory,
     )
     install_error_handlers(app)
     # The road layer is ~400 kB of JSON; compressed it is a quarter of that.

@@ -1,9 +1,11 @@
 """Domain errors become HTTP responses here, and only here.
 
 InvalidValue -> 422 with the field and the reason (the same shape FastAPI uses for its own
-validation errors), NotFound -> 404, Conflict / IllegalTransition / OutOfStock -> 409,
-Unauthenticated -> 401, Forbidden -> 403. A bare ValueError raised by a capability on bad
-input is a 422 as well: a client's bad input must never surface as a 500.
+validation errors), NotFound -> 404, Conflict / IllegalTransition / OutOfStock and a
+concurrency conflict that outlived its retries -> 409, Unauthenticated -> 401, Forbidden
+and a stop not on the driver's route -> 403, rejected proof (wrong PIN) -> 422. A bare
+ValueError raised by a capability on bad input is a 422 as well: a client's bad input must
+never surface as a 500.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from lastmile.domain.errors import (
     OutOfStock,
 )
 from lastmile.services.auth import Unauthenticated
+from lastmile.services.unit_of_work import ConcurrencyConflict
+from lastmile.tracking.pod import NotOnRoute, ProofRejected
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +86,17 @@ def domain_error_response(exc: Exception) -> JSONResponse:
             )
         case Forbidden():
             return JSONResponse({"detail": exc.reason}, status_code=403)
+        case NotOnRoute():
+            return JSONResponse({"detail": str(exc)}, status_code=403)
+        case ProofRejected():
+            return _invalid("proof", str(exc))
         case DomainError():
             return JSONResponse({"detail": str(exc)}, status_code=409)
+        case ConcurrencyConflict():
+            return JSONResponse(
+                {"detail": f"a concurrent change won; retry the request ({exc})"},
+                status_code=409,
+            )
         case ValueError():
             return _invalid("request", str(exc) or "invalid value")
     raise exc
@@ -109,5 +122,5 @@ def install_error_handlers(app: FastAPI) -> None:
                 return RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
         return domain_error_response(exc)
 
-    for exc_type in (DomainError, Unauthenticated, Forbidden, ValueError):
+    for exc_type in (DomainError, Unauthenticated, Forbidden, ConcurrencyConflict, ValueError):
         app.add_exception_handler(exc_type, handle)

@@ -11,15 +11,19 @@ from lastmile.domain import Geocode
 from lastmile.services.auth import AuthStore
 from lastmile.services.intake import GeocodeFn
 from lastmile.services.unit_of_work import UnitOfWork
+from lastmile.tracking.store import TrackingRepository
 
 if TYPE_CHECKING:
     from lastmile.geo.geocoder import Geocoder
 
 
-def database_wiring(settings: Settings) -> tuple[Callable[[], UnitOfWork], AuthStore]:
-    """Return a unit-of-work factory and a credential store on ``settings.database_url``."""
+def database_wiring(
+    settings: Settings,
+) -> tuple[Callable[[], UnitOfWork], AuthStore, Callable[[UnitOfWork], TrackingRepository]]:
+    """Return the unit-of-work factory, credential store and tracking store of the database."""
     from lastmile.adapters.db.auth_store import SqlAuthStore
     from lastmile.adapters.db.mapping import load_all_tables
+    from lastmile.adapters.db.uow import SqlAlchemyUnitOfWork
     from lastmile.bootstrap import make_engine, make_uow_factory
 
     load_all_tables()
@@ -27,11 +31,17 @@ def database_wiring(settings: Settings) -> tuple[Callable[[], UnitOfWork], AuthS
     sql_factory = make_uow_factory(engine)
 
     def uow_factory() -> UnitOfWork:
-        # The SQL repositories return lists where the protocol names Sequence-typed
-        # parameters; they are the same in use, which mypy's structural check misses.
+        # mypy does not accept the SQL repositories as the protocol's (minor signature
+        # differences in the storage module); they are used through the protocol only.
         return cast(UnitOfWork, sql_factory())
 
-    return uow_factory, SqlAuthStore(engine)
+    def tracking_factory(uow: UnitOfWork) -> TrackingRepository:
+        from lastmile.adapters.tracking_store import SqlTrackingRepository
+
+        # Joined to the unit of work's open session, so its writes commit with the change.
+        return SqlTrackingRepository(lambda: cast(SqlAlchemyUnitOfWork, uow).session)
+
+    return uow_factory, SqlAuthStore(engine), tracking_factory
 
 
 def offline_geocoder(settings: Settings) -> GeocodeFn:

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lastmile.api.routers import auth, catalog, live, orders, pages, routes, stock
+from lastmile.api.routers import (
+    auth,
+    catalog,
+    delivery,
+    disruptions,
+    live,
+    orders,
+    pages,
+    plans,
+    routes,
+    stock,
+    tracking,
+)
 
 ROUTERS: list[APIRouter] = [
     pages.router,
@@ -15,4 +27,8 @@ ROUTERS: list[APIRouter] = [
     live.router,
     orders.router,
     stock.router,
+    plans.router,
+    delivery.router,
+    disruptions.router,
+    tracking.router,
 ]

@@ -1,0 +1,109 @@
+"""At the door: a driver delivers a stop with proof, or records a failed attempt."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter
+
+from lastmile.api.deps import CtxDep, DriverOnly, UowDep
+from lastmile.api.errors import ERROR_RESPONSES
+from lastmile.api.schemas.delivery import DeliveredRead, DeliverIn, FailedRead, FailIn, GpsFix
+from lastmile.api.security import check_driver_scope
+from lastmile.domain import GeoPoint, InvalidValue, NotFound, Route, Stop
+from lastmile.services import catalog
+from lastmile.services.delivery import confirm_delivery, report_failed_attempt
+from lastmile.tracking.pod import Confirmation
+
+router = APIRouter(prefix="/api/v1/routes", tags=["deliveries"], responses=ERROR_RESPONSES)
+
+
+def _stop(route: Route, stop_id: str) -> Stop:
+    stop = next((s for s in route.stops if s.stop_id == stop_id), None)
+    if stop is None:
+        raise NotFound("stop", stop_id)
+    return stop
+
+
+def _fix(gps: GpsFix | None) -> GeoPoint:
+    if gps is None:
+        raise InvalidValue("gps", "a delivery outcome needs the device's GPS fix")
+    return GeoPoint(gps.lat, gps.lon)
+
+
+@router.post("/{route_id}/stops/{stop_id}/deliver")
+def deliver(
+    route_id: str,
+    stop_id: str,
+    body: DeliverIn,
+    principal: DriverOnly,
+    uow: UowDep,
+    ctx: CtxDep,
+) -> list[DeliveredRead]:
+    """Confirm the stop's shipments handed over, with proof, GPS fix, time and device."""
+    route = catalog.get_route(uow=uow, route_id=route_id)
+    check_driver_scope(principal, route.driver_id)
+    stop = _stop(route, stop_id)
+    fix = _fix(body.gps)
+    accuracy = body.gps.accuracy_m if body.gps and body.gps.accuracy_m is not None else 10.0
+    now = datetime.now(UTC)
+    receipts = []
+    for shipment_id in body.shipment_ids or stop.shipment_ids:
+        receipt = confirm_delivery(
+            uow=uow,
+            tracking=ctx.tracking(uow),
+            confirmation=Confirmation(
+                route_id=route_id,
+                stop_id=stop_id,
+                shipment_id=shipment_id,
+                driver_id=principal.driver_id or "",
+                device_id=body.device_id,
+                fix=fix,
+                at=now,
+                accuracy_m=accuracy,
+                pin=body.pin,
+                signature=body.signature,
+                photo_sha256=body.photo_sha256,
+                outside_reason=body.outside_reason,
+            ),
+            geofence_m=ctx.settings.geofence_m,
+        )
+        receipts.append(
+            DeliveredRead(
+                stop_id=receipt.stop_id,
+                shipment_id=receipt.shipment_id,
+                evidence_seq=receipt.evidence_seq,
+                evidence_hash=receipt.evidence_hash,
+                flagged=receipt.flagged,
+                distance_m=receipt.distance_m,
+            )
+        )
+    ctx.live.publish("stop.delivered", {"route_id": route_id, "stop_id": stop_id})
+    return receipts
+
+
+@router.post("/{route_id}/stops/{stop_id}/fail")
+def fail(
+    route_id: str, stop_id: str, body: FailIn, principal: DriverOnly, uow: UowDep, ctx: CtxDep
+) -> list[FailedRead]:
+    """Record a failed attempt with its reason; orders go to redelivery or return."""
+    route = catalog.get_route(uow=uow, route_id=route_id)
+    check_driver_scope(principal, route.driver_id)
+    stop = _stop(route, stop_id)
+    fix = _fix(body.gps)
+    out = []
+    for shipment_id in body.shipment_ids or stop.shipment_ids:
+        outcome = report_failed_attempt(
+            uow=uow,
+            tracking=ctx.tracking(uow),
+            route_id=route_id,
+            stop_id=stop_id,
+            shipment_id=shipment_id,
+            driver_id=principal.driver_id or "",
+            device_id=body.device_id,
+            reason=body.reason,
+            fix=fix,
+        )
+        out.append(FailedRead(stop_id=stop_id, shipment_id=shipment_id, outcome=outcome.value))
+    ctx.live.publish("stop.failed", {"route_id": route_id, "stop_id": stop_id})
+    return out
