@@ -1,4 +1,4 @@
-"""Use case: plan (or re-plan) a delivery day and store the routes.
+"""Use cases of the dispatcher: release orders to fulfilment, plan (or re-plan) a day.
 
 ``lastmile.services.planning.plan_routes`` is pure; this loads its inputs through the unit
 of work, replaces the day's routes that have not started, and records the plan as an
@@ -9,14 +9,19 @@ fleet has no separate roster yet), so a driver login carries the van id as drive
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from lastmile.domain import Conflict, DomainEvent, InvalidValue, Route, StopStatus
+from lastmile.domain import Conflict, DomainEvent, InvalidValue, ProofMethod, Route, StopStatus
 from lastmile.geo.travel import TravelTimeSource
 from lastmile.routing.solution import Solver
+from lastmile.services.delivery import ProofAssignment, assign_proof
 from lastmile.services.planning import plan_routes
+from lastmile.services.sourcing import SourcingReport, source_orders
 from lastmile.services.unit_of_work import UnitOfWork
+from lastmile.tracking.risk import AreaHistory
+from lastmile.tracking.store import TrackingRepository
 
 MAX_SECONDS = 120.0
 
@@ -143,3 +148,42 @@ def _replaceable(uow: UnitOfWork, shipment_ids: set[str]) -> list[Route]:
             "them in flight"
         )
     return old
+
+
+@dataclass(frozen=True)
+class Release:
+    """What releasing orders to fulfilment did: sourcing, shipments and their proof."""
+
+    report: SourcingReport
+    shipment_ids: list[str]
+    proof: list[ProofAssignment]
+
+
+def release_orders(
+    *,
+    uow: UnitOfWork,
+    tracking: TrackingRepository,
+    travel: TravelTimeSource,
+    now: datetime,
+    order_ids: Sequence[str] | None = None,
+    proof_preference: ProofMethod | None = None,
+    histories: Mapping[str, AreaHistory] | None = None,
+) -> Release:
+    """Source validated orders into shipments, then choose each shipment's proof method.
+
+    Sourcing reserves stock and stores shipments in one transaction; proof assignment
+    (risk score, PIN issue, tracking token) in a second, since it needs the stored
+    shipments. A crash between the two leaves shipments without a token, which the next
+    release picks up (they are found by their empty token).
+    """
+    report = source_orders(uow=uow, travel=travel, now=now, order_ids=order_ids)
+    with uow:
+        pending = [s.shipment_id for s in uow.shipments.list() if not s.tracking_token]
+    proof = assign_proof(
+        uow=uow,
+        tracking=tracking,
+        shipment_ids=pending,
+        histories=histories or {},
+        preferences=dict.fromkeys(pending, proof_preference) if proof_preference else None,
+    )
+    return Release(report, pending, proof)
