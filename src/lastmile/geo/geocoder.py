@@ -204,6 +204,14 @@ class Geocoder:
                 lon = float(street.lons[exact].mean())
                 zips = {street.point_zips[i] for i in exact} - {""}
                 conf = 0.97 * min(1.0, trust + 0.1)
+                spread = max(
+                    haversine_m(lat, lon, float(street.lats[i]), float(street.lons[i]))
+                    for i in exact
+                )
+                if spread > 50:
+                    # A complex (a mall, a campus): one number, several doors.
+                    conf = min(conf, 0.75)
+                    reasons.append(f"{len(exact)} places share this number, {spread:,.0f} m apart")
                 if parsed.zip and zips and parsed.zip not in zips:
                     conf -= 0.3
                     reasons.append(f"ZIP {parsed.zip} differs from the address point's")
