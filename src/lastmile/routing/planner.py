@@ -11,11 +11,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from lastmile.routing.feasibility import FeasibilityReport, check
 from lastmile.routing.problem import RoutingProblem
 from lastmile.routing.schedule import DurationsAt, RouteSchedule, time_route
 from lastmile.routing.screen import lift, restrict, restrict_initial, screen
-from lastmile.routing.solution import RoutingSolution, Solver, StoppingBudget
+from lastmile.routing.solution import PlannedRoute, RoutingSolution, Solver, StoppingBudget
 
 
 @dataclass(frozen=True)
@@ -71,15 +73,17 @@ def plan(
     sub = restrict(problem, keep)
     remaining = max(0.05, stop.seconds - (time.perf_counter() - began))
     sub_sol = solver.solve(
-        sub,
+        _soften(sub),
         stop=_Budget(remaining),
         seed=seed,
         initial=restrict_initial(initial, keep),
     )
+    sub_sol = _drop_infeasible(sub, sub_sol)
     sol = lift(sub_sol, keep)
     unserved = {**reasons}
     for sid, why in sub_sol.unserved.items():
-        unserved[sid] = why
+        i = sub.stops.ids.index(sid) if sid in sub.stops.ids else -1
+        unserved[sid] = NO_ROOM if i >= 0 and sub.stops.required[i] and "optional" in why else why
     schedules: list[RouteSchedule] = []
     routes = []
     for r in sol.routes:
@@ -109,3 +113,55 @@ def plan(
 @dataclass(frozen=True)
 class _Budget:
     seconds: float
+
+
+NO_ROOM = "no van has room or time left for it in a feasible plan"
+
+
+def _soften(problem: RoutingProblem) -> RoutingProblem:
+    """Make required stops optional at a penalty above any cost of serving one.
+
+    A solver given an over-full day then still returns a feasible plan and leaves out
+    what cannot fit, instead of returning nothing or a plan that breaks a rule.
+    """
+    st = problem.stops
+    if not st.required.any():
+        return problem
+    finite = problem.distances_m[np.isfinite(problem.distances_m)]
+    far = float(finite.max()) if finite.size else 0.0
+    span = max(min(v.shift_end_s, 1e7) - v.shift_start_s for v in problem.fleet)
+    worst = max(v.fixed_cost + 2 * far * v.cost_per_m + span * v.cost_per_s for v in problem.fleet)
+    big = float(np.ceil(10 * worst + 1))
+    penalty = np.where(st.required, np.maximum(st.penalty, big), st.penalty)
+    soft = replace(st, required=np.zeros(len(st), dtype=bool), penalty=penalty)
+    return replace(problem, stops=soft)
+
+
+def _drop_infeasible(problem: RoutingProblem, sol: RoutingSolution) -> RoutingSolution:
+    """Trim any route the checker rejects, reporting the stops taken off it.
+
+    A backend that stops before finding a feasible plan must not hand back a wrong one:
+    stops are taken off the end of a bad route until it passes.
+    """
+    routes = []
+    unserved = dict(sol.unserved)
+    for r in sol.routes:
+        visits = list(r.visits)
+        while visits and not _route_ok(problem, replace(r, visits=tuple(visits))):
+            v = visits.pop()
+            if v >= 0:
+                unserved[problem.stops.ids[v]] = (
+                    "taken off an infeasible route: no feasible place found within the budget"
+                )
+        while visits and visits[-1] < 0:
+            visits.pop()
+        if any(v >= 0 for v in visits):
+            routes.append(replace(r, visits=tuple(visits)))
+    return replace(sol, routes=tuple(routes), unserved=unserved, feasible=True)
+
+
+def _route_ok(problem: RoutingProblem, route: PlannedRoute) -> bool:
+    timed = time_route(problem, route)
+    one = RoutingSolution(routes=(replace(route, break_after=timed.break_after),))
+    # Checked alone, every other stop reads as lost; only this route's rules matter here.
+    return not [v for v in check(problem, one).violations if "neither served" not in v]

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pyvrp
 
+from lastmile.domain.errors import InvalidValue
 from lastmile.routing.problem import HORIZON, Depot, RoutingProblem, Stops, VehicleSpec
 from lastmile.routing.solution import RoutingSolution
 
@@ -41,7 +42,12 @@ def read_instance(path: str | Path, *, round_func: str | None = None) -> Routing
     path = Path(path)
     tw = _is_time_windowed(path)
     rf = round_func or ("dimacs" if tw else "round")
-    data = pyvrp.read(str(path), round_func=rf)
+    try:
+        data = pyvrp.read(str(path), round_func=rf)
+    except Exception as exc:  # vrplib fails on malformed files with whatever it meets
+        raise InvalidValue(
+            "instance", f"{path.name} is not a readable VRPLIB instance: {exc}"
+        ) from exc
     scale = 10.0 if rf == "dimacs" else 1.0
     depots = tuple(
         Depot(

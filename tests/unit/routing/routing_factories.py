@@ -45,7 +45,8 @@ def grid_problem(
             skills=skills,
         ),
         fleet=fleet
-        or (VehicleSpec("van", capacity=(capacity,), count=vans, shift_end_s=shift_end),),
+        if fleet is not None
+        else (VehicleSpec("van", capacity=(capacity,), count=vans, shift_end_s=shift_end),),
         durations_s=dist.copy(),
         distances_m=dist,
         dimension_names=("parcels",),
