@@ -101,9 +101,6 @@ class Area:
             raise InvalidValue(
                 "polygon", f"has {len(distinct)} distinct corners; a polygon needs at least 3"
             )
-        area = cls(tuple(ring))
-        if abs(area.signed_area()) < 1e-12:
-            raise InvalidValue("polygon", "has no area (all corners on one line)")
         n = len(ring)
         for i in range(n):
             for j in range(i + 1, n):
@@ -113,6 +110,9 @@ class Area:
                     raise InvalidValue(
                         "polygon", f"edges {i} and {j} cross: the outline intersects itself"
                     )
+        area = cls(tuple(ring))
+        if abs(area.signed_area()) < 1e-12:
+            raise InvalidValue("polygon", "has no area (all corners on one line)")
         return area
 
     def signed_area(self) -> float:

@@ -45,9 +45,11 @@ def retime(route: Route, *, position: GeoPoint, now: datetime, travel: TravelTim
             unreachable.append(stop.stop_id)
             continue
         service = stop.departure - stop.arrival - timedelta(seconds=stop.waiting_s)
-        window_open = stop.arrival + timedelta(seconds=stop.waiting_s)
         arrival = t + timedelta(seconds=leg)
-        start = max(arrival, window_open)
+        start = arrival
+        if stop.waiting_s > 0:
+            # The plan waited here for a window to open; it opens at the same time now.
+            start = max(arrival, stop.arrival + timedelta(seconds=stop.waiting_s))
         departure = start + service
         new[stop.stop_id] = Stop(
             stop.stop_id,

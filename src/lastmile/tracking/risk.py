@@ -34,7 +34,7 @@ class RiskPolicy:
     """
 
     prior_rate: float = 0.01
-    prior_weight: float = 50.0
+    prior_weight: float = 200.0
     value_scale: float = 200.0
     pin_above: float = 0.35
     signature_above: float = 0.6
