@@ -108,7 +108,11 @@ def _tsp(dist: NDArray[np.float64], start: Sequence[int], time_limit_s: float) -
     params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
     routing.CloseModelWithParameters(params)
     initial = routing.ReadAssignmentFromRoutes([[i + 1 for i in start]], True)
-    solution = routing.SolveFromAssignmentWithParameters(initial, params)
+    solution = (
+        routing.SolveWithParameters(params)
+        if initial is None
+        else routing.SolveFromAssignmentWithParameters(initial, params)
+    )
     if solution is None:
         return list(start)
     out: list[int] = []
@@ -160,9 +164,8 @@ def order_picks(
         candidates[PickMethod.LARGEST_GAP] = largest_gap(bins, layout)
     if method in (PickMethod.TSP, PickMethod.BEST):
         seed = min(candidates.values(), key=lambda o: route_length(dist, o))
-        candidates[PickMethod.TSP] = (
-            _tsp(dist, seed, tsp_time_limit_s) if len(bins) <= tsp_max else seed
-        )
+        searched = _tsp(dist, seed, tsp_time_limit_s) if len(bins) <= tsp_max else seed
+        candidates[PickMethod.TSP] = min(searched, seed, key=lambda o: route_length(dist, o))
     if method is PickMethod.BEST:
         chosen = min(candidates, key=lambda m: route_length(dist, candidates[m]))
     elif method in candidates:
