@@ -6,7 +6,6 @@
   route, and the last hash and count of each chain (so deleting the newest is detected).
 - ``pin_codes``: one-time delivery PINs (salted hash only) with their failed attempts.
 - ``delivery_attempts``: failed delivery attempts with their reason code.
-- ``promise_holds``: soft holds of promised options, kept a few minutes.
 - ``disruptions``: road closures, slowdown areas and weather posted by operations.
 """
 
@@ -106,20 +105,6 @@ delivery_attempts = Table(
     Column("route_id", String(ID), nullable=False),
     Column("reason", String(32), nullable=False),
     Column("at", UTCDateTime, nullable=False),
-)
-
-promise_holds = Table(
-    "promise_holds",
-    metadata,
-    Column("hold_id", String(ID), primary_key=True),
-    Column("warehouse_id", String(ID), nullable=False),
-    Column("lines", JSON, nullable=False),
-    Column("delivery_date", String(10), nullable=False),
-    Column("route_id", String(ID), nullable=False),
-    Column("detour_s", Float, nullable=False),
-    Column("parcels", Integer, nullable=False),
-    Column("expires_at", UTCDateTime, nullable=False),
-    Index("ix_promise_holds_expires", "expires_at"),
 )
 
 disruptions = Table(

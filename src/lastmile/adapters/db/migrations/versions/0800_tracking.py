@@ -1,4 +1,4 @@
-"""tracking: webhooks and deliveries, evidence chains, delivery PINs, promise holds, disruptions
+"""tracking: webhooks and deliveries, evidence chains, delivery PINs and attempts, disruptions
 
 Revision ID: 0800_tracking
 Revises: 0001_core
@@ -20,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 TABLES = (
     "disruptions",
-    "promise_holds",
+    "delivery_attempts",
     "pin_codes",
     "evidence_heads",
     "evidence_records",
@@ -95,18 +95,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("shipment_id", name=op.f("pk_pin_codes")),
     )
     op.create_table(
-        "promise_holds",
-        sa.Column("hold_id", sa.String(length=64), nullable=False),
-        sa.Column("warehouse_id", sa.String(length=64), nullable=False),
-        sa.Column("lines", sa.JSON(), nullable=False),
-        sa.Column("delivery_date", sa.String(length=10), nullable=False),
-        sa.Column("route_id", sa.String(length=64), nullable=False),
-        sa.Column("detour_s", sa.Float(), nullable=False),
-        sa.Column("parcels", sa.Integer(), nullable=False),
+        "delivery_attempts",
         sa.Column(
-            "expires_at", lastmile.adapters.db.types.UTCDateTime(timezone=True), nullable=False
+            "attempt_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
         ),
-        sa.PrimaryKeyConstraint("hold_id", name=op.f("pk_promise_holds")),
+        sa.Column("shipment_id", sa.String(length=64), nullable=False),
+        sa.Column("route_id", sa.String(length=64), nullable=False),
+        sa.Column("reason", sa.String(length=32), nullable=False),
+        sa.Column("at", lastmile.adapters.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("attempt_id", name=op.f("pk_delivery_attempts")),
     )
     op.create_table(
         "disruptions",
@@ -122,14 +122,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("disruption_id", name=op.f("pk_disruptions")),
     )
     op.create_index(
-        "ix_webhook_deliveries_due", "webhook_deliveries", ["status", "next_attempt_at"]
+        "ix_webhook_deliveries_due",
+        "webhook_deliveries",
+        ["status", "next_attempt_at"],
+        unique=False,
     )
-    op.create_index("ix_promise_holds_expires", "promise_holds", ["expires_at"])
+    op.create_index(
+        op.f("ix_delivery_attempts_shipment_id"), "delivery_attempts", ["shipment_id"], unique=False
+    )
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_delivery_attempts_shipment_id"), table_name="delivery_attempts")
-    op.drop_index("ix_promise_holds_expires", table_name="promise_holds")
-    op.drop_index("ix_webhook_deliveries_due", table_name="webhook_deliveries")
+    # Dropping a table drops its indexes with it.
     for name in TABLES:
         op.drop_table(name)
