@@ -111,7 +111,7 @@ def _read_csv(name: str, text: str, required: Sequence[str]) -> list[Record]:
         except csv.Error as error:
             # The reader cannot resynchronise after a broken quote: the file is malformed.
             raise ImportFileError(
-                RowError(name, reader.line_num, "-", f"malformed CSV: {error}")
+                RowError(name, start, "-", f"malformed CSV in the record starting here: {error}")
             ) from error
         line, start = start, reader.line_num + 1
         if not row or all(not cell.strip() for cell in row):
