@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import os
+import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -173,10 +175,52 @@ def default_network_path() -> Path:
     return Path(str(ref))
 
 
+_CACHE_FORMAT = 1
+
+
+def cache_dir() -> Path:
+    """Return where parsed extracts are kept between processes (``LASTMILE_CACHE_DIR``)."""
+    explicit = os.environ.get("LASTMILE_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "lastmile"
+
+
+def read_osm_cached(path: str | Path) -> OsmExtract:
+    """Read an extract, reusing a parse stored under ``cache_dir()`` when the bytes match.
+
+    The cache is keyed by the SHA-256 of the file, so an edited extract is parsed again.
+    Only files this function wrote are read back; a cache that cannot be written (a
+    read-only home) just means parsing every time.
+    """
+    path = Path(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:24]
+    cached = cache_dir() / f"osm-{digest}-v{_CACHE_FORMAT}.pickle"
+    if cached.is_file():
+        try:
+            with cached.open("rb") as fh:
+                extract = pickle.load(fh)
+            if isinstance(extract, OsmExtract):
+                return extract
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+            pass  # a stale or truncated cache: parse again below
+    extract = read_osm(path)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(extract, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cached)
+    except OSError:
+        pass
+    return extract
+
+
 @functools.lru_cache(maxsize=4)
 def _load(path: str, mtime_ns: int, size: int) -> RoadNetwork:
     # mtime and size are part of the key so an edited file is read again.
-    return RoadNetwork(read_osm(path), name=Path(path).name)
+    return RoadNetwork(read_osm_cached(path), name=Path(path).name)
 
 
 def load_network(path: str | Path | None = None) -> RoadNetwork:
