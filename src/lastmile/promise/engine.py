@@ -126,7 +126,7 @@ class PromiseEngine:
         self.cost = cost or CostModel()
         self.policy = policy or PromisePolicy()
         self.conditions: AreaConditions = conditions or NoConditions()
-        self.holds = holds or HoldBook()
+        self.holds = holds if holds is not None else HoldBook()
         self._wh_lat = np.array([w.location.lat for w in self.warehouses if w.location])
         self._wh_lon = np.array([w.location.lon for w in self.warehouses if w.location])
 
