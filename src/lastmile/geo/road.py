@@ -183,33 +183,33 @@ class RoadTravelTimes:
         self, nodes: NDArray[np.int64], *, depart_at: datetime | None = None
     ) -> NDArray[np.float64]:
         """Return encoded shortest weights between network nodes (see ``contraction``)."""
-        c = self.contraction
-        arc_weight = self.edge_weights(depart_at)
-        pair_weight = c.pair_weights(arc_weight)
-        offsets = c.offsets(arc_weight)
-        key = (
-            self.network.fingerprint,
-            hashlib.sha1(np.ascontiguousarray(nodes).tobytes()).hexdigest(),
-            self.conditions.profile.key(depart_at),
-            self.conditions.weather,
-        )
+        # One computation at a time: cached trees are updated in place. Correctness never
+        # rests on the key: a cached entry is always diffed against the current weights.
         with self._lock:
+            c = self.contraction
+            arc_weight = self.edge_weights(depart_at)
+            pair_weight = c.pair_weights(arc_weight)
+            offsets = c.offsets(arc_weight)
+            key = (
+                self.network.fingerprint,
+                hashlib.sha1(np.ascontiguousarray(nodes).tobytes()).hexdigest(),
+                self.conditions.profile.key(depart_at),
+                self.conditions.weather,
+            )
             trees = self._cache.get(key)
-            if trees is not None:
-                self._cache.move_to_end(key)
-        if trees is None:
-            trees = self._full_trees(nodes, pair_weight)
-            self.last_stats = MatrixStats("full", trees.junctions.size, trees.junctions.size)
-        elif np.array_equal(trees.pair_weight, pair_weight):
-            self.last_stats = MatrixStats("cache", trees.junctions.size, 0)
-        else:
-            redone = self._update_trees(trees, pair_weight)
-            self.last_stats = MatrixStats("incremental", trees.junctions.size, redone)
-        with self._lock:
+            if trees is None:
+                trees = self._full_trees(nodes, pair_weight)
+                self.last_stats = MatrixStats("full", trees.junctions.size, trees.junctions.size)
+            elif np.array_equal(trees.pair_weight, pair_weight):
+                self.last_stats = MatrixStats("cache", trees.junctions.size, 0)
+            else:
+                redone = self._update_trees(trees, pair_weight)
+                self.last_stats = MatrixStats("incremental", trees.junctions.size, redone)
             self._cache[key] = trees
+            self._cache.move_to_end(key)
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
-        return c.assemble(trees.rows, trees.row_of_junction, nodes, nodes, offsets)
+            return c.assemble(trees.rows, trees.row_of_junction, nodes, nodes, offsets)
 
     def _full_trees(self, nodes: NDArray[np.int64], pair_weight: NDArray[np.float64]) -> _Trees:
         c = self.contraction
