@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import delete, update
+from typer.testing import CliRunner
+
+from lastmile.adapters.db.tables_tracking import evidence_records
+from lastmile.cli.main import app
+from lastmile.services.delivery import confirm_delivery
+from lastmile.tracking.pod import Confirmation
+from tests.integration.tracking.sql_world import T0, point, seed
+
+runner = CliRunner()
+
+
+def _deliver_all(tmp_path: Path):  # type: ignore[no-untyped-def]
+    engine, uow, tracking = seed(tmp_path)
+    for i in range(3):
+        confirm_delivery(
+            uow=uow,
+            tracking=tracking,
+            geofence_m=150,
+            confirmation=Confirmation(
+                route_id="R1",
+                stop_id=f"st{i}",
+                shipment_id=f"sh{i}",
+                driver_id="d1",
+                device_id="dev",
+                fix=point(i),
+                at=T0 + timedelta(minutes=10 * (i + 1)),
+                photo_sha256=f"{i:064x}",
+            ),
+        )
+    return engine, f"sqlite:///{tmp_path / 'tracking.db'}"
+
+
+def test_verify_evidence_passes_an_untouched_database(tmp_path: Path) -> None:
+    _, url = _deliver_all(tmp_path)
+    result = runner.invoke(app, ["verify-evidence", "--database-url", url])
+    assert result.exit_code == 0, result.output
+    assert "1 chains intact" in result.output
+
+
+def test_verify_evidence_detects_one_altered_record(tmp_path: Path) -> None:
+    engine, url = _deliver_all(tmp_path)
+    with engine.begin() as conn:
+        row = conn.execute(evidence_records.select().where(evidence_records.c.seq == 1)).first()
+        assert row is not None
+        body = dict(row._mapping["body"])
+        body["lat"] = body["lat"] + 0.001  # move the delivery 100 m
+        conn.execute(update(evidence_records).where(evidence_records.c.seq == 1).values(body=body))
+    result = runner.invoke(app, ["verify-evidence", "--database-url", url])
+    assert result.exit_code == 1
+    assert "TAMPERED" in result.output and "#1" in result.output
+
+
+def test_verify_evidence_detects_a_deleted_record(tmp_path: Path) -> None:
+    engine, url = _deliver_all(tmp_path)
+    with engine.begin() as conn:
+        conn.execute(delete(evidence_records).where(evidence_records.c.seq == 2))
+    result = runner.invoke(app, ["verify-evidence", "--database-url", url])
+    assert result.exit_code == 1
+    assert "deleted" in result.output
