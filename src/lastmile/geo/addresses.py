@@ -100,7 +100,7 @@ _ZIP_RE = re.compile(r"^\d{5}(-\d{4})?$")
 _HOUSE_RE = re.compile(r"^\d+[A-Z]?(-\d+)?$|^\d+ 1/2$")
 
 
-def _clean(token: str) -> str:
+def clean_token(token: str) -> str:
     """Upper-case a token and strip the punctuation people sprinkle around parts."""
     return re.sub(r"[.,;]+", "", token.upper()).strip()
 
@@ -139,7 +139,7 @@ def normalise_street(name: str, *, fuzzy_suffix: bool = False) -> StreetName:
     ``fuzzy_suffix`` a mistyped suffix (``Streeet``) is still recognised; that is for
     what customers type, not for gazetteer names.
     """
-    tokens = [_clean(t) for t in name.replace("-", " - ").split()]
+    tokens = [clean_token(t) for t in name.replace("-", " - ").split()]
     tokens = [t for t in tokens if t and t != "-"]
     predir = suffix = postdir = ""
     if len(tokens) >= 2 and tokens[-1] in DIRECTIONS and len(tokens[-1]) <= 2:
@@ -192,8 +192,10 @@ class ParsedAddress:
 
 
 def _unit(parsed: dict[str, str]) -> tuple[str, str]:
-    kind = _clean(parsed.get("OccupancyType", "") or parsed.get("SubaddressType", ""))
-    ident = _clean(parsed.get("OccupancyIdentifier", "") or parsed.get("SubaddressIdentifier", ""))
+    kind = clean_token(parsed.get("OccupancyType", "") or parsed.get("SubaddressType", ""))
+    ident = clean_token(
+        parsed.get("OccupancyIdentifier", "") or parsed.get("SubaddressIdentifier", "")
+    )
     if ident.startswith("#"):
         kind, ident = kind or "#", ident.lstrip("# ")
     return UNIT_TYPES.get(kind, kind), ident
@@ -234,7 +236,7 @@ def parse_address(raw: str) -> ParsedAddress:
     except Exception as exc:  # usaddress's CRF can fail on odd byte sequences
         return ParsedAddress(raw=text, problems=(f"address could not be parsed ({exc})",))
     parsed = {k: str(v) for k, v in tagged.items()}
-    house = _clean(parsed.get("AddressNumber", ""))
+    house = clean_token(parsed.get("AddressNumber", ""))
     street_text = " ".join(
         parsed[k]
         for k in (
@@ -251,7 +253,7 @@ def parse_address(raw: str) -> ParsedAddress:
         normalise_street(street_text, fuzzy_suffix=True) if street_text else StreetName(core="")
     )
     unit_type, unit = _unit(parsed)
-    zip_code = _clean(parsed.get("ZipCode", ""))
+    zip_code = clean_token(parsed.get("ZipCode", ""))
     problems: list[str] = []
     if kind not in {"Street Address"}:
         problems.append("not recognised as a street address")
@@ -269,8 +271,8 @@ def parse_address(raw: str) -> ParsedAddress:
         street=street,
         unit_type=unit_type,
         unit=unit,
-        city=_clean(parsed.get("PlaceName", "")),
-        state=_clean(parsed.get("StateName", "")),
+        city=clean_token(parsed.get("PlaceName", "")),
+        state=clean_token(parsed.get("StateName", "")),
         zip=zip_code[:5],
         problems=tuple(problems),
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from lastmile.geo.addresses import StreetName, _clean, house_number_value, normalise_street
+from lastmile.geo.addresses import StreetName, clean_token, house_number_value, normalise_street
 from lastmile.geo.osm import AddressPoint, OsmExtract, segment_lengths_m
 
 
@@ -89,12 +89,14 @@ class Gazetteer:
             if a.postcode:
                 zip_points[a.postcode].append((a.lat, a.lon))
             if a.city:
-                self.cities.add(_clean(a.city))
+                self.cities.add(clean_token(a.city))
             number = house_number_value(a.housenumber)
             if not a.street or number is None:
                 continue
             street = self._street(a.street)
-            per_street[street.key].append((number, a.lat, a.lon, _clean(a.housenumber), a.postcode))
+            per_street[street.key].append(
+                (number, a.lat, a.lon, clean_token(a.housenumber), a.postcode)
+            )
             if a.postcode:
                 street.zips.add(a.postcode)
         for key, rows in per_street.items():
