@@ -133,13 +133,17 @@ def post_disruption(
                 },
             )
         )
+        affected: list[Route] = []
+        where: dict[str, GeoPoint] = {}
         for route in uow.routes.list():
             if not any(s.status in OPEN for s in route.stops):
                 continue
             position = positions.get(route.vehicle_id) or _assumed_position(route)
-            if not _affects(route, position, area):
-                continue
-            _replan_route(uow, route, position, now, disrupted, replanner, report)
+            if _affects(route, position, area):
+                affected.append(route)
+                where[route.vehicle_id] = position
+        if affected:
+            _replan(uow, affected, where, now, disrupted, replanner, report)
         uow.commit()
     return report
 
@@ -162,28 +166,50 @@ def _deadlines(uow: UnitOfWork, route: Route) -> dict[str, datetime]:
     return out
 
 
-def _replan_route(
+def _replan(
     uow: UnitOfWork,
-    route: Route,
-    position: GeoPoint,
+    routes: list[Route],
+    positions: Mapping[str, GeoPoint],
     now: datetime,
     travel: TravelTimeSource,
     replanner: Replanner,
     report: DisruptionReport,
 ) -> None:
-    deadlines = _deadlines(uow, route)
-    before = {s.stop_id: s.arrival for s in route.stops}
-    new = replanner.replan(route, position=position, now=now, travel=travel, deadlines=deadlines)
-    by_id = {s.stop_id: s for s in route.stops}
-    # Copy the new order and times onto the stored stops, so the repository updates rows
-    # instead of replacing them.
-    for fresh in new.stops:
-        stored = by_id[fresh.stop_id]
-        stored.arrival, stored.departure = fresh.arrival, fresh.departure
-        stored.waiting_s = fresh.waiting_s
-    order = [by_id[s.stop_id] for s in new.stops]
-    if [s.stop_id for s in order] != [s.stop_id for s in route.stops]:
-        route.stops = order
+    deadlines: dict[str, datetime] = {}
+    for route in routes:
+        deadlines.update(_deadlines(uow, route))
+    before = {s.stop_id: s.arrival for r in routes for s in r.stops}
+    stored = {s.stop_id: s for r in routes for s in r.stops}
+    new_routes = {
+        r.route_id: r
+        for r in replanner.replan(
+            routes, positions=positions, now=now, travel=travel, deadlines=deadlines
+        )
+    }
+    for route in routes:
+        new = new_routes.get(route.route_id)
+        if new is None:
+            continue
+        # Copy the new order and times onto the stored stops, so the repository updates
+        # rows instead of replacing them; a stop may have moved here from another van.
+        for fresh in new.stops:
+            stop = stored[fresh.stop_id]
+            stop.arrival, stop.departure = fresh.arrival, fresh.departure
+            stop.waiting_s = fresh.waiting_s
+        order = [stored[s.stop_id] for s in new.stops]
+        if [s.stop_id for s in order] != [s.stop_id for s in route.stops]:
+            route.stops = order
+        _notify(uow, route, before, deadlines, report)
+
+
+def _notify(
+    uow: UnitOfWork,
+    route: Route,
+    before: Mapping[str, datetime],
+    deadlines: Mapping[str, datetime],
+    report: DisruptionReport,
+) -> None:
+    order = route.stops
     report.replanned_routes.append(route.route_id)
     uow.outbox.add(
         DomainEvent(
@@ -217,3 +243,12 @@ def _replan_route(
                         "shipment.eta_at_risk", sid, {**data, "window_end": due.isoformat()}
                     )
                 )
+
+
+def disruptions_in_force(
+    *, uow: UnitOfWork, tracking: TrackingRepository, now: datetime | None = None
+) -> DisruptionSet:
+    """Return the stored disruptions in force at ``now``, for the promise engine."""
+    now = now or datetime.now(UTC)
+    with uow:
+        return DisruptionSet([d for d in tracking.disruptions() if d.active(now)], at=now)

@@ -9,7 +9,7 @@ so a closure that cuts the planned order is driven around when another order is 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -25,18 +25,22 @@ LATE_PENALTY = 10.0  # one second late costs as much as ten seconds of driving
 
 
 class Replanner(Protocol):
-    """Re-optimises a route in flight from the van's position at ``now``."""
+    """Re-optimises routes in flight, each van from its position at ``now``."""
 
     def replan(
         self,
-        route: Route,
+        routes: Sequence[Route],
         *,
-        position: GeoPoint,
+        positions: Mapping[str, GeoPoint],
         now: datetime,
         travel: TravelTimeSource,
         deadlines: Mapping[str, datetime],
-    ) -> Route:
-        """Return the route with its open stops possibly reordered and re-timed."""
+    ) -> list[Route]:
+        """Return the routes with open stops reordered (possibly across vans) and re-timed.
+
+        ``positions`` maps vehicle ids to where each van is; ``deadlines`` stop ids to the
+        end of their promised window. Completed stops stay where they are.
+        """
         ...
 
 
@@ -66,6 +70,23 @@ class TwoOptReplanner:
 
     def replan(
         self,
+        routes: Sequence[Route],
+        *,
+        positions: Mapping[str, GeoPoint],
+        now: datetime,
+        travel: TravelTimeSource,
+        deadlines: Mapping[str, datetime],
+    ) -> list[Route]:
+        """Return each route reordered where that is faster now, then re-timed."""
+        return [
+            self.replan_one(
+                r, position=positions[r.vehicle_id], now=now, travel=travel, deadlines=deadlines
+            )
+            for r in routes
+        ]
+
+    def replan_one(
+        self,
         route: Route,
         *,
         position: GeoPoint,
@@ -73,7 +94,7 @@ class TwoOptReplanner:
         travel: TravelTimeSource,
         deadlines: Mapping[str, datetime],
     ) -> Route:
-        """Return the route reordered where that is faster now, then re-timed."""
+        """Return one route reordered where that is faster now, then re-timed."""
         open_idx = [i for i, s in enumerate(route.stops) if s.status in OPEN]
         if len(open_idx) < 2:
             return retime(route, position=position, now=now, travel=travel).route

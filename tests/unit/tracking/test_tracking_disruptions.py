@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,15 +47,17 @@ class Recording(TwoOptReplanner):
 
     def replan(
         self,
-        route: Route,
+        routes: Sequence[Route],
         *,
-        position: GeoPoint,
+        positions: Mapping[str, GeoPoint],
         now: datetime,
         travel: TravelTimeSource,
         deadlines: Mapping[str, datetime],
-    ) -> Route:
-        self.calls.append(route.route_id)
-        return super().replan(route, position=position, now=now, travel=travel, deadlines=deadlines)
+    ) -> list[Route]:
+        self.calls += [r.route_id for r in routes]
+        return super().replan(
+            routes, positions=positions, now=now, travel=travel, deadlines=deadlines
+        )
 
 
 def test_a_closure_on_a_routes_road_makes_its_etas_later_and_triggers_reoptimisation() -> None:
