@@ -49,14 +49,14 @@ def main() -> int:
     products = products.dropna(subset=list(COLUMNS))
     # A weight of 0 g is a data-entry gap, not a real product.
     products = products[(products[list(COLUMNS)] > 0).all(axis=1)]
-    english = dict(zip(names.product_category_name, names.product_category_name_english,
-                       strict=True))
-    products = products.assign(
-        category=products.product_category_name.map(english).fillna("other")
+    english = dict(
+        zip(names.product_category_name, names.product_category_name_english, strict=True)
     )
+    products = products.assign(category=products.product_category_name.map(english).fillna("other"))
     top = products.category.value_counts().head(TOP_CATEGORIES).index
-    products = products.assign(category=products.category.where(products.category.isin(top),
-                                                                "other"))
+    products = products.assign(
+        category=products.category.where(products.category.isin(top), "other")
+    )
 
     prices = items.merge(products[["product_id", "category"]], on="product_id")
     categories = {}
@@ -71,14 +71,14 @@ def main() -> int:
         }
 
     per_order = items.groupby("order_id").size()
-    lines_share = (per_order.clip(upper=4).value_counts(normalize=True).sort_index())
+    lines_share = per_order.clip(upper=4).value_counts(normalize=True).sort_index()
     hours = pd.to_datetime(orders.order_purchase_timestamp).dt.hour
     hour_share = hours.value_counts(normalize=True).reindex(range(24), fill_value=0.0)
 
     summary = {
         "source": "Olist Brazilian E-Commerce Public Dataset (CC BY-NC-SA 4.0), 4,000-order "
-                  "sample; aggregate statistics only, no rows. Made by "
-                  "scripts/summarise_olist_products.py.",
+        "sample; aggregate statistics only, no rows. Made by "
+        "scripts/summarise_olist_products.py.",
         "columns": ["weight_g", "length_cm", "width_cm", "height_cm"],
         "products": len(products),
         "quantiles": {
@@ -91,8 +91,12 @@ def main() -> int:
         "lines_per_order_share": {str(k): round(float(v), 5) for k, v in lines_share.items()},
         "units_per_line_share": {
             str(k): round(float(v), 5)
-            for k, v in items.groupby(["order_id", "product_id"]).size().clip(upper=3)
-            .value_counts(normalize=True).sort_index().items()
+            for k, v in items.groupby(["order_id", "product_id"])
+            .size()
+            .clip(upper=3)
+            .value_counts(normalize=True)
+            .sort_index()
+            .items()
         },
         "order_hour_share": [round(float(v), 5) for v in hour_share],
     }

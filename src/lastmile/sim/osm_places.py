@@ -19,11 +19,25 @@ import osmium
 from lastmile.domain.errors import InvalidValue
 
 # Highway classes a delivery van may drive on; the same set the road network uses.
-DRIVABLE = frozenset({
-    "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
-    "secondary", "secondary_link", "tertiary", "tertiary_link", "unclassified",
-    "residential", "living_street", "service", "road",
-})
+DRIVABLE = frozenset(
+    {
+        "motorway",
+        "motorway_link",
+        "trunk",
+        "trunk_link",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "residential",
+        "living_street",
+        "service",
+        "road",
+    }
+)
 _INDUSTRIAL_LANDUSE = frozenset({"industrial", "port", "commercial", "retail"})
 _INDUSTRIAL_BUILDING = frozenset({"warehouse", "industrial"})
 
@@ -98,10 +112,17 @@ class _Collector(osmium.SimpleHandler):  # type: ignore[misc]
         city = tags.get("addr:city", "")
         if city:
             self.city_hint[city] = self.city_hint.get(city, 0) + 1
-        self.addresses.append(AddressPoint(
-            number, street, city, tags.get("addr:state", ""), tags.get("addr:postcode", ""),
-            lat, lon,
-        ))
+        self.addresses.append(
+            AddressPoint(
+                number,
+                street,
+                city,
+                tags.get("addr:state", ""),
+                tags.get("addr:postcode", ""),
+                lat,
+                lon,
+            )
+        )
 
     def node(self, n: Any) -> None:
         if not n.location.valid():
@@ -160,8 +181,9 @@ def read_places(path: Path) -> OsmPlaces:
     # Many extracts tag the city on only some objects; fill the gap with the usual one.
     default_city = max(collector.city_hint, key=collector.city_hint.__getitem__, default="")
     addresses = [
-        a if a.city else AddressPoint(a.house_number, a.street, default_city, a.state,
-                                      a.postcode, a.lat, a.lon)
+        a
+        if a.city
+        else AddressPoint(a.house_number, a.street, default_city, a.state, a.postcode, a.lat, a.lon)
         for a in collector.addresses
     ]
     return OsmPlaces(

@@ -10,6 +10,7 @@ mistyped or incomplete.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -59,6 +60,7 @@ class ScenarioConfig:
     share_typo: float = 0.05
     share_incomplete: float = 0.02
     share_absent: float = 0.06
+    share_cancelled: float = 0.01
     van_capacity_kg: float = 1000.0
     van_capacity_l: float = 10_000.0
     van_capacity_parcels: int = 150
@@ -88,6 +90,7 @@ class Truth:
     address_error: str  # "", "typo" or "incomplete"
     absent: bool
     service_noise: float
+    cancel_after_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +123,7 @@ class Scenario:
     truth: dict[str, Truth]
     history: NDArray[np.float64]  # days x skus x warehouses: units sold per day
     disruption: Disruption
-    addresses_used: list[AddressPoint] = field(default_factory=list)
+    address_pool: list[AddressPoint] = field(default_factory=list)
 
     def at(self, seconds: float) -> datetime:
         """Return the local datetime ``seconds`` after midnight of the day."""
@@ -135,7 +138,8 @@ def default_osm_path() -> Path:
     """Return the OSM extract the demo uses: the package's, else the shared data's."""
     try:
         shipped = sorted(
-            Path(str(p)) for p in resources.files("lastmile.data").joinpath("osm").iterdir()
+            Path(str(p))
+            for p in resources.files("lastmile.data").joinpath("osm").iterdir()
             if str(p).endswith(".osm.pbf")
         )
     except (FileNotFoundError, ModuleNotFoundError, NotADirectoryError):
@@ -152,6 +156,7 @@ def default_osm_path() -> Path:
     )
 
 
+@functools.cache
 def _distributions() -> dict[str, object]:
     text = resources.files("lastmile.data").joinpath("scenario/sku_distributions.json")
     data: dict[str, object] = json.loads(text.read_text())
@@ -181,15 +186,24 @@ def generate(config: ScenarioConfig | None = None, *, places: OsmPlaces | None =
     weights /= weights.sum()
     warehouses, central = _warehouses(places, points, weights, config.warehouses)
     skus, popularity = _skus(config, rng)
-    orders, truth, used = _orders(config, rng, points, weights, skus, popularity)
+    orders, truth = _orders(config, rng, points, weights, skus, popularity)
     share = _warehouse_share(warehouses, points, weights)
     stock, history = _stock(config, rng, skus, popularity, warehouses, share)
     vehicles = _fleet(config, warehouses, share)
     return Scenario(
-        config=config, places=places, day=config.day, warehouses=warehouses, central=central,
-        skus=skus, stock=stock, vehicles=vehicles, orders=orders, truth=truth,
-        history=history, disruption=_disruption(places, points, weights, rng),
-        addresses_used=used,
+        config=config,
+        places=places,
+        day=config.day,
+        warehouses=warehouses,
+        central=central,
+        skus=skus,
+        stock=stock,
+        vehicles=vehicles,
+        orders=orders,
+        truth=truth,
+        history=history,
+        disruption=_disruption(places, points, weights, rng),
+        address_pool=points,
     )
 
 
@@ -200,13 +214,13 @@ def _address_pool(places: OsmPlaces, rng: np.random.Generator) -> list[AddressPo
         return pool
     # An extract with few tagged addresses still has named streets: place customers on
     # them and mark the addresses synthetic, so the report can say so.
-    picks = rng.choice(len(places.street_nodes), size=min(500, len(places.street_nodes)),
-                       replace=False)
+    picks = rng.choice(
+        len(places.street_nodes), size=min(500, len(places.street_nodes)), replace=False
+    )
     city = next((a.city for a in pool if a.city), "")
     for k, idx in enumerate(sorted(picks.tolist())):
         lat, lon, street = places.street_nodes[idx]
-        pool.append(AddressPoint(str(100 + 2 * k), street, city, "", "", lat, lon,
-                                 synthetic=True))
+        pool.append(AddressPoint(str(100 + 2 * k), street, city, "", "", lat, lon, synthetic=True))
     return pool
 
 
@@ -214,8 +228,7 @@ def _kmeans(xy: NDArray[np.float64], w: NDArray[np.float64], k: int) -> NDArray[
     # Deterministic start (weighted quantiles along longitude) keeps the sites stable.
     order = np.argsort(xy[:, 1])
     cum = np.cumsum(w[order])
-    centres = np.array([xy[order[np.searchsorted(cum, (i + 0.5) / k * cum[-1])]]
-                        for i in range(k)])
+    centres = np.array([xy[order[np.searchsorted(cum, (i + 0.5) / k * cum[-1])]] for i in range(k)])
     for _ in range(50):
         d = ((xy[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
         label = d.argmin(axis=1)
@@ -226,8 +239,9 @@ def _kmeans(xy: NDArray[np.float64], w: NDArray[np.float64], k: int) -> NDArray[
     return centres
 
 
-def _nearest_site(sites: list[IndustrialSite], lat: float, lon: float,
-                  taken: set[int]) -> int | None:
+def _nearest_site(
+    sites: list[IndustrialSite], lat: float, lon: float, taken: set[int]
+) -> int | None:
     best, best_d = None, float("inf")
     for i, s in enumerate(sites):
         d = (s.lat - lat) ** 2 + ((s.lon - lon) * 0.77) ** 2
@@ -236,8 +250,9 @@ def _nearest_site(sites: list[IndustrialSite], lat: float, lon: float,
     return best
 
 
-def _warehouses(places: OsmPlaces, points: list[AddressPoint], weights: NDArray[np.float64],
-                count: int) -> tuple[list[Warehouse], Warehouse]:
+def _warehouses(
+    places: OsmPlaces, points: list[AddressPoint], weights: NDArray[np.float64], count: int
+) -> tuple[list[Warehouse], Warehouse]:
     """Place warehouses at industrial sites near the centres of demand."""
     xy = np.array([(p.lat, p.lon) for p in points])
     centres = _kmeans(xy, weights, count)
@@ -256,23 +271,32 @@ def _warehouses(places: OsmPlaces, points: list[AddressPoint], weights: NDArray[
             chosen.append(GeoPoint(sites[idx].lat, sites[idx].lon))
             labels.append(f"{sites[idx].kind} site")
     order = np.argsort([p.lon for p in chosen])
-    names = ("West", "Central", "East") if count == 3 else tuple(
-        f"#{i + 1}" for i in range(count))
+    names = ("West", "Central", "East") if count == 3 else tuple(f"#{i + 1}" for i in range(count))
     warehouses = [
-        Warehouse(f"WH-{names[rank].upper().lstrip('#')}", f"{names[rank]} ({labels[i]})",
-                  chosen[i], pick_capacity_per_hour=600)
+        Warehouse(
+            f"WH-{names[rank].upper().lstrip('#')}",
+            f"{names[rank]} ({labels[i]})",
+            chosen[i],
+            pick_capacity_per_hour=600,
+        )
         for rank, i in enumerate(order.tolist())
     ]
     mean_lat, mean_lon = np.average(xy, axis=0, weights=weights)
     idx = _nearest_site(sites, float(mean_lat), float(mean_lon), set())
-    where = GeoPoint(sites[idx].lat, sites[idx].lon) if idx is not None else GeoPoint(
-        float(mean_lat), float(mean_lon))
-    central = Warehouse("WH-SINGLE", "Single central warehouse", where,
-                        pick_capacity_per_hour=600 * count)
+    where = (
+        GeoPoint(sites[idx].lat, sites[idx].lon)
+        if idx is not None
+        else GeoPoint(float(mean_lat), float(mean_lon))
+    )
+    central = Warehouse(
+        "WH-SINGLE", "Single central warehouse", where, pick_capacity_per_hour=600 * count
+    )
     return warehouses, central
 
 
-def _skus(config: ScenarioConfig, rng: np.random.Generator) -> tuple[list[Sku], NDArray[np.float64]]:
+def _skus(
+    config: ScenarioConfig, rng: np.random.Generator
+) -> tuple[list[Sku], NDArray[np.float64]]:
     """Draw SKUs from the shipped per-category log-normal size and weight distributions."""
     dist = _distributions()
     categories = dist["categories"]
@@ -281,21 +305,30 @@ def _skus(config: ScenarioConfig, rng: np.random.Generator) -> tuple[list[Sku], 
     names = sorted(categories)
     shares = np.array([categories[n]["share"] for n in names], dtype=np.float64)
     picks = rng.choice(len(names), size=config.skus, p=shares / shares.sum())
-    lo = np.array([quantiles[c]["0.01"] for c in ("weight_g", "length_cm", "width_cm",
-                                                   "height_cm")])
-    hi = np.array([quantiles[c]["0.99"] for c in ("weight_g", "length_cm", "width_cm",
-                                                   "height_cm")])
+    lo = np.array(
+        [quantiles[c]["0.01"] for c in ("weight_g", "length_cm", "width_cm", "height_cm")]
+    )
+    hi = np.array(
+        [quantiles[c]["0.99"] for c in ("weight_g", "length_cm", "width_cm", "height_cm")]
+    )
     skus: list[Sku] = []
     for i, c in enumerate(picks.tolist()):
         cat = categories[names[c]]
         draw = np.exp(rng.multivariate_normal(cat["log_mean"], cat["log_cov"]))
         weight_g, length, width, height = np.clip(draw, lo, hi)
         value = float(cat["price_median"]) * float(rng.lognormal(0.0, cat["price_log_sd"]))
-        skus.append(Sku(
-            f"SKU-{i:05d}", f"{names[c].replace('_', ' ')} item {i}",
-            Dimensions(round(float(length), 1), round(float(width), 1), round(float(height), 1)),
-            round(float(weight_g) / 1000.0, 3), round(value / 5.0, 2), names[c],
-        ))
+        skus.append(
+            Sku(
+                f"SKU-{i:05d}",
+                f"{names[c].replace('_', ' ')} item {i}",
+                Dimensions(
+                    round(float(length), 1), round(float(width), 1), round(float(height), 1)
+                ),
+                round(float(weight_g) / 1000.0, 3),
+                round(value / 5.0, 2),
+                names[c],
+            )
+        )
     # Demand across an assortment is heavy-tailed: a few SKUs sell most units.
     popularity = 1.0 / np.arange(1, config.skus + 1) ** 0.9
     popularity = popularity[rng.permutation(config.skus)]
@@ -309,14 +342,15 @@ def _mistype(street: str, rng: np.random.Generator) -> str:
     i = int(rng.choice(letters[1:]))
     kind = int(rng.integers(3))
     if kind == 0:  # dropped letter
-        return street[:i] + street[i + 1:]
+        return street[:i] + street[i + 1 :]
     if kind == 1 and i + 1 < len(street):  # swapped neighbours
-        return street[:i] + street[i + 1] + street[i] + street[i + 2:]
+        return street[:i] + street[i + 1] + street[i] + street[i + 2 :]
     return street[:i] + street[i] + street[i:]  # doubled letter
 
 
-def _order_times(config: ScenarioConfig, rng: np.random.Generator,
-                 option: DeliveryOption) -> tuple[datetime, TimeWindow | None]:
+def _order_times(
+    config: ScenarioConfig, rng: np.random.Generator, option: DeliveryOption
+) -> tuple[datetime, TimeWindow | None]:
     dist = _distributions()
     hours = np.asarray(dist["order_hour_share"], dtype=np.float64)
     day0 = datetime.combine(config.day, time(0), LOCAL)
@@ -325,19 +359,28 @@ def _order_times(config: ScenarioConfig, rng: np.random.Generator,
         h = hours[6:14] / hours[6:14].sum()
         hour = 6 + int(rng.choice(8, p=h))
         return day0 + timedelta(hours=hour, seconds=float(rng.uniform(0, 3600))), None
-    placed = day0 - timedelta(days=1) + timedelta(
-        hours=int(rng.choice(24, p=hours / hours.sum())), seconds=float(rng.uniform(0, 3600)))
+    placed = (
+        day0
+        - timedelta(days=1)
+        + timedelta(
+            hours=int(rng.choice(24, p=hours / hours.sum())), seconds=float(rng.uniform(0, 3600))
+        )
+    )
     if option is DeliveryOption.NEXT_DAY:
         return placed, None
     start_hour = int(rng.choice([9, 11, 13, 15, 17], p=[0.2, 0.2, 0.2, 0.2, 0.2]))
-    window = TimeWindow(day0 + timedelta(hours=start_hour),
-                        day0 + timedelta(hours=start_hour + 2))
+    window = TimeWindow(day0 + timedelta(hours=start_hour), day0 + timedelta(hours=start_hour + 2))
     return placed, window
 
 
-def _orders(config: ScenarioConfig, rng: np.random.Generator, points: list[AddressPoint],
-            weights: NDArray[np.float64], skus: list[Sku], popularity: NDArray[np.float64],
-            ) -> tuple[list[Order], dict[str, Truth], list[AddressPoint]]:
+def _orders(
+    config: ScenarioConfig,
+    rng: np.random.Generator,
+    points: list[AddressPoint],
+    weights: NDArray[np.float64],
+    skus: list[Sku],
+    popularity: NDArray[np.float64],
+) -> tuple[list[Order], dict[str, Truth]]:
     dist = _distributions()
     lines_share = dist["lines_per_order_share"]
     units_share = dist["units_per_line_share"]
@@ -347,45 +390,69 @@ def _orders(config: ScenarioConfig, rng: np.random.Generator, points: list[Addre
     n_units = np.array([int(k) for k in units_share])
     p_units = np.array(list(units_share.values()), dtype=np.float64)
     options = [DeliveryOption.NEXT_DAY, DeliveryOption.SAME_DAY, DeliveryOption.SLOT]
-    p_option = [1.0 - config.share_same_day - config.share_slot, config.share_same_day,
-                config.share_slot]
+    p_option = [
+        1.0 - config.share_same_day - config.share_slot,
+        config.share_same_day,
+        config.share_slot,
+    ]
     orders: list[Order] = []
     truth: dict[str, Truth] = {}
-    used: list[AddressPoint] = []
+    picks = rng.choice(len(points), size=config.orders, p=weights)
     for k in range(config.orders):
-        point = points[int(rng.choice(len(points), p=weights))]
-        used.append(point)
+        point = points[int(picks[k])]
         option = options[int(rng.choice(3, p=p_option))]
         placed, window = _order_times(config, rng, option)
         count = int(rng.choice(n_lines, p=p_lines / p_lines.sum()))
-        chosen = rng.choice(len(skus), size=min(count, len(skus)), replace=False,
-                            p=popularity)
-        lines = [OrderLine(skus[int(i)].sku_id, int(rng.choice(n_units, p=p_units / p_units.sum())))
-                 for i in chosen]
+        chosen = rng.choice(len(skus), size=min(count, len(skus)), replace=False, p=popularity)
+        lines = [
+            OrderLine(skus[int(i)].sku_id, int(rng.choice(n_units, p=p_units / p_units.sum())))
+            for i in chosen
+        ]
         u = float(rng.uniform())
-        error = ("typo" if u < config.share_typo else
-                 "incomplete" if u < config.share_typo + config.share_incomplete else "")
+        error = (
+            "typo"
+            if u < config.share_typo
+            else "incomplete"
+            if u < config.share_typo + config.share_incomplete
+            else ""
+        )
         street = _mistype(point.street, rng) if error == "typo" else point.street
         number = "" if error == "incomplete" else point.house_number
         unit = f" Apt {int(rng.integers(1, 40))}" if rng.uniform() < 0.15 else ""
-        raw = AddressPoint(number, street + unit, point.city, point.state, point.postcode,
-                           point.lat, point.lon).text()
+        raw = AddressPoint(
+            number, street + unit, point.city, point.state, point.postcode, point.lat, point.lon
+        ).text()
         order_id = f"ORD-{k:06d}"
-        orders.append(Order(
-            order_id=order_id, external_id=f"WEB-{100000 + k}", customer_id=f"CUST-{k:06d}",
-            address=Address(raw), lines=lines, option=option, window=window, placed_at=placed,
-        ))
+        orders.append(
+            Order(
+                order_id=order_id,
+                external_id=f"WEB-{100000 + k}",
+                customer_id=f"CUST-{k:06d}",
+                address=Address(raw),
+                lines=lines,
+                option=option,
+                window=window,
+                placed_at=placed,
+            )
+        )
         truth[order_id] = Truth(
-            GeoPoint(point.lat, point.lon), error,
+            GeoPoint(point.lat, point.lon),
+            error,
             absent=bool(rng.uniform() < config.share_absent),
             service_noise=float(rng.lognormal(0.0, 0.3)),
+            cancel_after_s=(
+                float(rng.uniform(1800, 8 * 3600))
+                if rng.uniform() < config.share_cancelled
+                else None
+            ),
         )
     orders.sort(key=lambda o: (o.placed_at, o.order_id))
-    return orders, truth, used
+    return orders, truth
 
 
-def _warehouse_share(warehouses: list[Warehouse], points: list[AddressPoint],
-                     weights: NDArray[np.float64]) -> NDArray[np.float64]:
+def _warehouse_share(
+    warehouses: list[Warehouse], points: list[AddressPoint], weights: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Return each warehouse's share of demand if every order went to the nearest one."""
     xy = np.array([(p.lat, p.lon) for p in points])
     wh = np.array([(w.location.lat, w.location.lon) for w in warehouses if w.location])
@@ -394,9 +461,14 @@ def _warehouse_share(warehouses: list[Warehouse], points: list[AddressPoint],
     return np.asarray(share / share.sum(), dtype=np.float64)
 
 
-def _stock(config: ScenarioConfig, rng: np.random.Generator, skus: list[Sku],
-           popularity: NDArray[np.float64], warehouses: list[Warehouse],
-           share: NDArray[np.float64]) -> tuple[dict[tuple[str, str], int], NDArray[np.float64]]:
+def _stock(
+    config: ScenarioConfig,
+    rng: np.random.Generator,
+    skus: list[Sku],
+    popularity: NDArray[np.float64],
+    warehouses: list[Warehouse],
+    share: NDArray[np.float64],
+) -> tuple[dict[tuple[str, str], int], NDArray[np.float64]]:
     """Draw on-hand stock and the sales history it was replenished from."""
     units_per_order = 1.15
     daily = popularity[:, None] * share[None, :] * max(config.orders, 50) * units_per_order
@@ -409,23 +481,25 @@ def _stock(config: ScenarioConfig, rng: np.random.Generator, skus: list[Sku],
     on_hand = np.ceil(daily * cover).astype(int)
     stock = {
         (sku.sku_id, wh.warehouse_id): int(on_hand[i, j])
-        for i, sku in enumerate(skus) for j, wh in enumerate(warehouses)
+        for i, sku in enumerate(skus)
+        for j, wh in enumerate(warehouses)
     }
     return stock, history
 
 
-def _fleet(config: ScenarioConfig, warehouses: list[Warehouse],
-           share: NDArray[np.float64]) -> list[Vehicle]:
+def _fleet(
+    config: ScenarioConfig, warehouses: list[Warehouse], share: NDArray[np.float64]
+) -> list[Vehicle]:
     """Base vans at the warehouses in proportion to the demand each is nearest to."""
     counts = np.floor(share * config.vans).astype(int)
     for j in np.argsort(-(share * config.vans - counts))[: config.vans - counts.sum()]:
         counts[j] += 1
     day0 = datetime.combine(config.day, time(0), LOCAL)
-    shift = Shift(day0 + timedelta(hours=config.shift_start.hour,
-                                   minutes=config.shift_start.minute),
-                  day0 + timedelta(hours=config.shift_end.hour, minutes=config.shift_end.minute))
-    capacity = Capacity(config.van_capacity_kg, config.van_capacity_l,
-                        config.van_capacity_parcels)
+    shift = Shift(
+        day0 + timedelta(hours=config.shift_start.hour, minutes=config.shift_start.minute),
+        day0 + timedelta(hours=config.shift_end.hour, minutes=config.shift_end.minute),
+    )
+    capacity = Capacity(config.van_capacity_kg, config.van_capacity_l, config.van_capacity_parcels)
     vans: list[Vehicle] = []
     for wh, n in zip(warehouses, counts.tolist(), strict=True):
         for _ in range(n):
@@ -433,14 +507,22 @@ def _fleet(config: ScenarioConfig, warehouses: list[Warehouse],
     return vans
 
 
-def _disruption(places: OsmPlaces, points: list[AddressPoint], weights: NDArray[np.float64],
-                rng: np.random.Generator) -> Disruption:
+def _disruption(
+    places: OsmPlaces,
+    points: list[AddressPoint],
+    weights: NDArray[np.float64],
+    rng: np.random.Generator,
+) -> Disruption:
     """Put a road closure on a busy named street and a rain spell over mid-day."""
     top = np.argsort(-weights)[: max(1, len(points) // 10)]
     target = points[int(rng.choice(top))]
     return Disruption(
-        rain_start_s=11.5 * 3600, rain_end_s=14.5 * 3600, rain_factor=1.3,
-        closure_start_s=11.0 * 3600, closure_end_s=16.0 * 3600,
-        closure_center=GeoPoint(target.lat, target.lon), closure_radius_m=350.0,
+        rain_start_s=11.5 * 3600,
+        rain_end_s=14.5 * 3600,
+        rain_factor=1.3,
+        closure_start_s=11.0 * 3600,
+        closure_end_s=16.0 * 3600,
+        closure_center=GeoPoint(target.lat, target.lon),
+        closure_radius_m=350.0,
         closure_street=target.street,
     )

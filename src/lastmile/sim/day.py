@@ -1,0 +1,515 @@
+"""One simulated day, from the first order to the evening's reorder suggestions.
+
+Two dispatch waves. Orders known at a wave's cut-off go through intake (geocoding,
+review flags, the delivery promise), sourcing (stock reserved), picking, cartonization
+and consolidation, then dispatch planning; vans drive in simulated time. At the road
+closure (with the rain spell close behind) the vans on the road are re-optimised when the
+policy says so. Wave 2 vans leave once back from wave 1 and reloaded. Every order ends
+the day delivered, failed, backordered, cancelled or carried over, with a reason.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from lastmile.config import get_settings
+from lastmile.domain import (
+    DeliveryOption,
+    Order,
+    OrderStatus,
+    Shipment,
+    StockLevel,
+    Vehicle,
+    Warehouse,
+)
+from lastmile.sim import pipeline
+from lastmile.sim.dispatch import Van, plan_wave, reoptimize
+from lastmile.sim.execution import drive
+from lastmile.sim.packing import Pick, consolidate
+from lastmile.sim.records import Budget, DayResult, End, OrderEnd, Policy, RouteRun
+from lastmile.sim.world import World
+
+Progress = Callable[[str], None]
+PROMISE_DEADLINE_S = 20 * 3600.0  # same-day and next-day orders: "by 8 pm"
+RELOAD_S = 900.0
+ETA_TOLERANCE_S = 1800.0
+
+
+@dataclass(frozen=True)
+class Wave:
+    """A dispatch wave: orders known at ``cutoff_s`` leave from ``dispatch_s``."""
+
+    number: int
+    cutoff_s: float
+    dispatch_s: float
+    vans_until_s: float | None  # None: the end of the van's shift
+    slots_before_s: float  # slot orders starting before this go in this wave
+
+
+WAVES = (
+    Wave(1, 7 * 3600.0, 8 * 3600.0, 13.5 * 3600.0, 13 * 3600.0),
+    Wave(2, 12 * 3600.0, 13 * 3600.0, None, 24 * 3600.0),
+)
+
+
+class _Day:
+    """The mutable state of one day under one policy."""
+
+    def __init__(
+        self, world: World, policy: Policy, budget: Budget, progress: Progress | None
+    ) -> None:
+        self.world = world
+        self.sc = world.scenario
+        self.policy = policy
+        self.budget = budget
+        self.say = progress or (lambda _msg: None)
+        self.settings = get_settings()
+        self.day_start = self.sc.at(0).timestamp()
+        self.orders = [
+            replace(o, events=[], status=OrderStatus.CREATED, status_reason="")
+            for o in self.sc.orders
+        ]
+        self.by_id = {o.order_id: o for o in self.orders}
+        self.warehouses: list[Warehouse] = (
+            [self.sc.central] if policy.single_warehouse else list(self.sc.warehouses)
+        )
+        self.vehicles: list[Vehicle] = [
+            replace(v, depot_id=self.sc.central.warehouse_id) if policy.single_warehouse else v
+            for v in self.sc.vehicles
+        ]
+        self.levels = self._opening_stock()
+        self.addresses = {o.order_id: o.address for o in self.orders}
+        self.flags: dict[str, str] = {}
+        self.carry: dict[str, str] = {}
+        self.allocations: dict[str, list[pipeline.Allocation]] = {}
+        self.held: list[str] = []  # sourced, waiting for a later wave
+        self.unplanned: list[Shipment] = []
+        self.routes: list[RouteRun] = []
+        self.van_free: dict[str, float] = {}
+        self.timings: dict[str, float] = defaultdict(float)
+        self.capabilities: dict[str, str] = {
+            "travel times": world.travel.source_name,
+            "intake / geocoding": "simulator gazetteer over the extract's address points",
+            "promise": "warehouse same-day cut-off rule",
+            "waves / picking": "simulator waves: cut-off, pick rate per warehouse",
+            "cartonization / consolidation": "simulator first-fit-decreasing boxes, "
+            "building + window grouping",
+            "dispatch planning": "lastmile.routing (PyVRP backend)",
+            "re-optimisation": "lastmile.routing (PyVRP, vans locked to their parcels)",
+            "proof of delivery": "simulator PIN/photo with geofence check",
+            "forecast / reorder": "simulator exponential smoothing + safety stock",
+        }
+        self.sold: dict[tuple[str, str], int] = defaultdict(int)
+        self.stockout_lines = 0
+        self.units_ordered = 0
+
+    # ------------------------------------------------------------------ set-up
+    def _opening_stock(self) -> dict[tuple[str, str], StockLevel]:
+        levels: dict[tuple[str, str], StockLevel] = {}
+        opening = self.sc.at(0)
+        for (sku_id, wh_id), qty in sorted(self.sc.stock.items()):
+            if self.policy.single_warehouse:
+                wh_id = self.sc.central.warehouse_id
+            level = levels.setdefault((sku_id, wh_id), StockLevel(sku_id, wh_id))
+            if qty > 0:
+                level.receive(qty, reference="opening stock", at=opening)
+        return levels
+
+    def _timed(self, step: str) -> _Timer:
+        return _Timer(self.timings, step)
+
+    # ------------------------------------------------------------------ the day
+    def run(self) -> DayResult:
+        for wave in WAVES:
+            self._wave(wave)
+        self._late_orders()
+        self.say("end of day: inventory update, forecast and reorder suggestions")
+        with self._timed("inventory loop"):
+            forecast_total, reorder, empty = self._inventory_loop()
+        return DayResult(
+            scenario=self.sc,
+            policy=self.policy,
+            routes=self.routes,
+            ends=self._ends(),
+            address_flags=dict(self.flags),
+            units_ordered=self.units_ordered,
+            units_shipped=sum(self.sold.values()),
+            stockout_lines=self.stockout_lines,
+            empty_shelves_end=empty,
+            reorder=reorder,
+            forecast_units_next_week=forecast_total,
+            timings=dict(self.timings),
+            capabilities=dict(self.capabilities),
+        )
+
+    def _wave(self, wave: Wave) -> None:
+        cutoff = wave.cutoff_s
+        known = [
+            o
+            for o in self.orders
+            if self.sc.seconds(o.placed_at) <= cutoff
+            and o.status is OrderStatus.CREATED
+            and o.order_id not in self.carry
+        ]
+        self.say(f"wave {wave.number}: intake of {len(known)} orders")
+        with self._timed("intake"):
+            fresh = self._intake(known, cutoff)
+        self._cancellations(cutoff)
+        self.say(f"wave {wave.number}: sourcing {len(fresh)} orders")
+        with self._timed("sourcing"):
+            self._source(fresh, cutoff)
+        ship_now = [oid for oid in self.held if self._in_wave(self.by_id[oid], wave)]
+        self.held = [oid for oid in self.held if oid not in set(ship_now)]
+        self.say(f"wave {wave.number}: picking and packing {len(ship_now)} orders")
+        with self._timed("waves / picking"):
+            picks, ready = self._pick(ship_now, cutoff)
+        with self._timed("cartonization / consolidation"):
+            shipments = (
+                consolidate(
+                    [self.by_id[o] for o in ship_now],
+                    picks,
+                    {s.sku_id: s for s in self.sc.skus},
+                    delivery_date=self.sc.day.isoformat(),
+                    enabled=self.policy.consolidate,
+                )
+                + self.unplanned
+            )
+        self.unplanned = []
+        self.say(f"wave {wave.number}: planning {len(shipments)} stops")
+        with self._timed("dispatch planning"):
+            routes, unserved = self._plan(wave, shipments, ready)
+        self._leftovers(wave, shipments, unserved)
+        self._depart(routes)
+        self.say(f"wave {wave.number}: {len(routes)} vans on the road")
+        with self._timed("execution"):
+            self._execute(wave, routes)
+        self.routes.extend(routes)
+
+    def _late_orders(self) -> None:
+        """Take in the orders placed after the last cut-off: they ship on a later day."""
+        late = [
+            o
+            for o in self.orders
+            if o.status is OrderStatus.CREATED and o.order_id not in self.carry
+        ]
+        last = WAVES[-1].cutoff_s
+        for order in self._intake(late, 24 * 3600.0):
+            placed = order.placed_at.astimezone(self.sc.at(0).tzinfo)
+            self.carry[order.order_id] = (
+                f"placed {placed:%H:%M}, after the last wave's cut-off "
+                f"({self.sc.at(last):%H:%M}): ships on the next day's first wave"
+            )
+        for oid in self.held:
+            self.carry[oid] = "sourced for a slot no wave of the day covers"
+
+    def _in_wave(self, order: Order, wave: Wave) -> bool:
+        if order.option is DeliveryOption.SLOT and order.window is not None:
+            return self.sc.seconds(order.window.start) < wave.slots_before_s
+        return True
+
+    # ------------------------------------------------------------------ steps
+    def _intake(self, orders: list[Order], cutoff: float) -> list[Order]:
+        geocoded, flags = pipeline.intake(
+            orders, self.world.gazetteer, threshold=self.settings.geocode_review_threshold
+        )
+        fresh: list[Order] = []
+        for order in orders:
+            at = max(order.placed_at, self.sc.at(cutoff - 1))
+            if self._cancelled_by(order, cutoff):
+                order.transition(OrderStatus.CANCELLED, reason="cancelled by the customer", at=at)
+                continue
+            order.address = geocoded[order.order_id]
+            self.addresses[order.order_id] = order.address
+            self.units_ordered += order.total_units
+            if order.order_id in flags:
+                self.flags[order.order_id] = flags[order.order_id]
+                self.carry[order.order_id] = flags[order.order_id]
+                continue
+            order.transition(OrderStatus.VALIDATED, at=at)
+            due, reason = pipeline.promised_day(order, self.warehouses)
+            if not due:
+                self.carry[order.order_id] = reason
+                continue
+            fresh.append(order)
+        return fresh
+
+    def _cancelled_by(self, order: Order, t: float) -> bool:
+        after = self.sc.truth[order.order_id].cancel_after_s
+        return after is not None and self.sc.seconds(order.placed_at) + after <= t
+
+    def _cancellations(self, cutoff: float) -> None:
+        for oid in list(self.held):
+            order = self.by_id[oid]
+            if self._cancelled_by(order, cutoff):
+                for a in self.allocations.pop(oid, []):
+                    self.levels[(a.sku_id, a.warehouse_id)].release(
+                        a.quantity, reference=f"{oid} cancelled", at=self.sc.at(cutoff)
+                    )
+                order.transition(
+                    OrderStatus.CANCELLED, reason="cancelled by the customer", at=self.sc.at(cutoff)
+                )
+                self.held.remove(oid)
+
+    def _source(self, orders: list[Order], cutoff: float) -> None:
+        outcome = pipeline.source(
+            orders,
+            self.warehouses,
+            self.levels,
+            [s.sku_id for s in self.sc.skus],
+            self.world.source,
+            now=self.sc.at(cutoff - 1),
+            route_aware=self.policy.route_aware_sourcing,
+            time_limit_s=self.budget.sourcing_s,
+            seed=self.sc.config.seed,
+        )
+        self.capabilities["sourcing"] = outcome.implementation
+        at = self.sc.at(cutoff)
+        for order in orders:
+            oid = order.order_id
+            if oid in outcome.backordered:
+                self.stockout_lines += len(order.lines)
+                order.transition(OrderStatus.BACKORDERED, reason=outcome.backordered[oid], at=at)
+                continue
+            for a in outcome.allocations[oid]:
+                self.levels[(a.sku_id, a.warehouse_id)].reserve(a.quantity, reference=oid, at=at)
+            self.allocations[oid] = outcome.allocations[oid]
+            order.transition(OrderStatus.SOURCED, at=at)
+            self.held.append(oid)
+
+    def _pick(self, order_ids: list[str], cutoff: float) -> tuple[list[Pick], dict[str, float]]:
+        picks: list[Pick] = []
+        units: dict[str, int] = defaultdict(int)
+        at = self.sc.at(cutoff)
+        for oid in order_ids:
+            for a in self.allocations[oid]:
+                self.levels[(a.sku_id, a.warehouse_id)].pick(a.quantity, reference=oid, at=at)
+                self.sold[(a.sku_id, a.warehouse_id)] += a.quantity
+                units[a.warehouse_id] += a.quantity
+                picks.append(Pick(oid, a.sku_id, a.quantity, a.warehouse_id))
+            order = self.by_id[oid]
+            order.transition(OrderStatus.PICKED, at=at)
+            order.transition(OrderStatus.PACKED, at=at)
+        capacity = {w.warehouse_id: w.pick_capacity_per_hour for w in self.warehouses}
+        ready = {w: cutoff + 3600.0 * n / capacity[w] for w, n in units.items()}
+        return picks, ready
+
+    def _vans(self, wave: Wave) -> list[Van]:
+        vans: list[Van] = []
+        for v in self.vehicles:
+            shift_end = self.sc.seconds(v.shift.end)
+            start = max(
+                wave.dispatch_s,
+                self.sc.seconds(v.shift.start),
+                self.van_free.get(v.vehicle_id, 0.0),
+            )
+            # Vans leave on the quarter hour, which also lets the planner group them.
+            start = math.ceil(start / 900.0) * 900.0
+            until = shift_end if wave.vans_until_s is None else min(wave.vans_until_s, shift_end)
+            if start < until:
+                vans.append(Van(v, self.world.warehouse_location[v.depot_id], start, until))
+        return vans
+
+    def _plan(
+        self,
+        wave: Wave,
+        shipments: list[Shipment],
+        ready: dict[str, float],
+    ) -> tuple[list[RouteRun], dict[str, str]]:
+        locations: list[int] = []
+        for s in shipments:
+            loc = self.world.travel.index(s.address.point) if s.address.point else None
+            assert loc is not None, f"{s.shipment_id} has no known location"
+            locations.append(loc)
+        routes, unserved = plan_wave(
+            shipments,
+            locations,
+            self._vans(wave),
+            self.world.travel,
+            wave=wave.number,
+            plan_s=wave.cutoff_s,
+            ready_s={**ready},
+            day_start=self.day_start,
+            iterations=self.budget.wave_iterations,
+            seed=self.sc.config.seed + wave.number,
+        )
+        return routes, unserved
+
+    def _leftovers(
+        self,
+        wave: Wave,
+        shipments: list[Shipment],
+        unserved: dict[str, str],
+    ) -> None:
+        last = wave is WAVES[-1]
+        for s in shipments:
+            if s.shipment_id not in unserved:
+                continue
+            if last:
+                for oid in s.order_ids:
+                    self.carry[oid] = (
+                        "not planned today: the fleet's capacity and shifts "
+                        f"are used up ({unserved[s.shipment_id]})"
+                    )
+            else:
+                self.unplanned.append(s)
+
+    def _depart(self, routes: list[RouteRun]) -> None:
+        for r in routes:
+            for stop in r.stops:
+                for oid in stop.shipment.order_ids:
+                    self.by_id[oid].transition(
+                        OrderStatus.OUT_FOR_DELIVERY, at=self.sc.at(r.depart_s)
+                    )
+
+    def _execute(self, wave: Wave, routes: list[RouteRun]) -> None:
+        truth, day0 = self.sc.truth, self.day_start
+        geofence = self.settings.geofence_m
+        disruption = self.world.travel.closure.start_s if self.world.travel.closure else None
+        if disruption is not None and wave.dispatch_s < disruption:
+            for r in routes:
+                drive(
+                    r,
+                    self.world.travel,
+                    truth,
+                    self.addresses,
+                    day_start=day0,
+                    until_s=disruption,
+                    geofence_m=geofence,
+                )
+            if self.policy.reoptimize:
+                self.say(
+                    f"closure of {self.sc.disruption.closure_street} and rain: "
+                    "re-optimising the vans on the road"
+                )
+                with self._timed("re-optimisation"):
+                    reoptimize(
+                        routes,
+                        self.world.travel,
+                        now_s=disruption,
+                        day_start=day0,
+                        iterations=self.budget.reopt_iterations,
+                        seed=self.sc.config.seed,
+                    )
+        for r in routes:
+            drive(r, self.world.travel, truth, self.addresses, day_start=day0, geofence_m=geofence)
+            self.van_free[r.vehicle_id] = (r.end_s or r.clock_s) + RELOAD_S
+            self._record(r)
+
+    def _record(self, route: RouteRun) -> None:
+        for stop in route.stops:
+            when = self.sc.at(stop.arrival_s or route.clock_s)
+            for oid in stop.delivered:
+                self.by_id[oid].transition(OrderStatus.DELIVERED, at=when)
+            for oid, reason in stop.failed.items():
+                self.by_id[oid].transition(OrderStatus.FAILED_ATTEMPT, reason=reason, at=when)
+            if stop.dropped_reason:
+                for oid in stop.shipment.order_ids:
+                    order = self.by_id[oid]
+                    order.transition(
+                        OrderStatus.FAILED_ATTEMPT, reason=stop.dropped_reason, at=when
+                    )
+                    order.transition(OrderStatus.REDELIVERY, reason=stop.dropped_reason, at=when)
+                    self.carry[oid] = stop.dropped_reason
+
+    # ------------------------------------------------------------------ end of day
+    def _inventory_loop(self) -> tuple[float, list[dict[str, object]], int]:
+        sku_ids = [s.sku_id for s in self.sc.skus]
+        wh_ids = [w.warehouse_id for w in self.warehouses]
+        history = self.sc.history
+        if self.policy.single_warehouse:
+            history = history.sum(axis=2, keepdims=True)
+        sold = np.array(
+            [[self.sold.get((s, w), 0) for w in wh_ids] for s in sku_ids], dtype=np.float64
+        )
+        available = pipeline.stock_table(self.levels, wh_ids, sku_ids).T.astype(np.float64)
+        forecast, suggest = pipeline.inventory_loop(history, sold, available)
+        reorder = [
+            {
+                "sku_id": sku_ids[i],
+                "warehouse_id": wh_ids[j],
+                "quantity": int(suggest[i, j]),
+                "available": int(available[i, j]),
+                "forecast_week": round(float(forecast[i, j]), 1),
+            }
+            for i, j in zip(*np.nonzero(suggest), strict=True)
+        ]
+        reorder.sort(key=lambda r: -int(str(r["quantity"])))
+        return float(forecast.sum()), reorder, int((available <= 0).sum())
+
+    def _ends(self) -> dict[str, OrderEnd]:
+        stops = {oid: (r, s) for r in self.routes for s in r.stops for oid in s.shipment.order_ids}
+        ends: dict[str, OrderEnd] = {}
+        for order in self.orders:
+            oid = order.order_id
+            status = order.status
+            if status is OrderStatus.DELIVERED:
+                _, stop = stops[oid]
+                at = stop.proofs[oid].at_s
+                if order.window is not None:
+                    on_time = at <= order.window.end.timestamp() - self.day_start
+                else:
+                    on_time = at <= PROMISE_DEADLINE_S
+                arrival = stop.arrival_s if stop.arrival_s is not None else at
+                ends[oid] = OrderEnd(
+                    End.DELIVERED,
+                    "",
+                    at,
+                    on_time,
+                    abs(arrival - stop.eta_s) <= ETA_TOLERANCE_S,
+                    stop.shipment.shipment_id,
+                )
+            elif status is OrderStatus.FAILED_ATTEMPT:
+                ends[oid] = OrderEnd(
+                    End.FAILED, order.status_reason, shipment_id=stops[oid][1].shipment.shipment_id
+                )
+            elif status is OrderStatus.BACKORDERED:
+                ends[oid] = OrderEnd(End.BACKORDERED, order.status_reason)
+            elif status is OrderStatus.CANCELLED:
+                ends[oid] = OrderEnd(End.CANCELLED, order.status_reason)
+            else:
+                ends[oid] = OrderEnd(
+                    End.CARRIED_OVER,
+                    self.carry.get(oid, f"still {status.value} at the end of the day"),
+                )
+        return ends
+
+
+class _Timer:
+    def __init__(self, sink: dict[str, float], step: str) -> None:
+        self.sink, self.step = sink, step
+
+    def __enter__(self) -> None:
+        self.began = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.sink[self.step] += time.perf_counter() - self.began
+
+
+def run_day(
+    world: World,
+    policy: Policy | None = None,
+    *,
+    budget: Budget | None = None,
+    progress: Progress | None = None,
+) -> DayResult:
+    """Run the scenario's day under ``policy``.
+
+    Parameters
+    ----------
+    world
+        The scenario with its road network and matrices (``build_world``).
+    policy
+        The operating choices; the baseline (three warehouses, consolidation,
+        re-optimisation, route-aware sourcing) by default.
+    budget
+        Solver seconds per wave and per re-optimisation.
+    progress
+        Called with a short line as each step starts.
+    """
+    return _Day(world, policy or Policy(), budget or Budget(), progress).run()
