@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from lastmile.cli import db as db_cli
+from lastmile.cli import fulfillment as fulfillment_cli
 from lastmile.cli import geo as geo_cli
 from lastmile.cli import importing as importing_cli
 from lastmile.cli import routing as routing_cli
@@ -22,5 +23,6 @@ def register(app: typer.Typer) -> None:
     importing_cli.register(app)
     routing_cli.register(app)
     geo_cli.register(app)
+    fulfillment_cli.register(app)
     serve_cli.register(app)
     tracking_cli.register(app)

@@ -145,7 +145,8 @@ def source_orders(
                 return SourcingReport(None, None, 0, (), skipped)
             warehouses = uow.warehouses.list()
             wanted = sorted({line.sku_id for o in orders for line in o.lines})
-            skus = {s.sku_id: s for s in (uow.skus.get(sid) for sid in wanted) if s}
+            # One query for the catalogue beats one per SKU on a batch of thousands.
+            skus = {s.sku_id: s for s in uow.skus.list()}
             known = [s for s in wanted if s in skus]
             levels = {(lv.sku_id, lv.warehouse_id): lv for lv in _levels(uow, known)}
             stock = StockTable.from_levels(
