@@ -11,12 +11,24 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from lastmile.domain import Conflict, DomainEvent, InvalidValue, ProofMethod, Route, StopStatus
+from lastmile.domain import (
+    Conflict,
+    DomainEvent,
+    InvalidValue,
+    NotFound,
+    OrderStatus,
+    ProofMethod,
+    Route,
+    StopStatus,
+    Vehicle,
+)
 from lastmile.geo.travel import TravelTimeSource
 from lastmile.routing.solution import Solver
 from lastmile.services.delivery import ProofAssignment, assign_proof
+from lastmile.services.fulfillment import complete_wave, plan_warehouse_waves
+from lastmile.services.intake import validate_placed_orders
 from lastmile.services.planning import plan_routes
 from lastmile.services.sourcing import SourcingReport, source_orders
 from lastmile.services.unit_of_work import UnitOfWork
@@ -168,14 +180,17 @@ def release_orders(
     order_ids: Sequence[str] | None = None,
     proof_preference: ProofMethod | None = None,
     histories: Mapping[str, AreaHistory] | None = None,
+    review_threshold: float = 0.6,
 ) -> Release:
     """Source validated orders into shipments, then choose each shipment's proof method.
 
+    Created orders whose address is trusted are validated first (as intake does).
     Sourcing reserves stock and stores shipments in one transaction; proof assignment
     (risk score, PIN issue, tracking token) in a second, since it needs the stored
     shipments. A crash between the two leaves shipments without a token, which the next
     release picks up (they are found by their empty token).
     """
+    validate_placed_orders(uow=uow, review_threshold=review_threshold)
     report = source_orders(uow=uow, travel=travel, now=now, order_ids=order_ids)
     with uow:
         pending = [s.shipment_id for s in uow.shipments.list() if not s.tracking_token]
@@ -187,3 +202,87 @@ def release_orders(
         preferences=dict.fromkeys(pending, proof_preference) if proof_preference else None,
     )
     return Release(report, pending, proof)
+
+
+def first_departure(vehicles: Sequence[Vehicle], delivery_date: str) -> datetime:
+    """When the day's first van leaves: its shift start (08:00 UTC with no van)."""
+    starts = [v.shift.start for v in vehicles if v.shift.start.date().isoformat() == delivery_date]
+    if starts:
+        return min(starts)
+    return datetime.fromisoformat(delivery_date).replace(hour=8, tzinfo=UTC)
+
+
+def complete_waves(
+    *,
+    uow: UnitOfWork,
+    warehouse_id: str,
+    delivery_date: str,
+    now: datetime,
+    wave_id: str | None = None,
+) -> list[str]:
+    """Pick and pack the day's waves of a warehouse (or one of them); return orders packed.
+
+    Waves are released for the depot's first van departure; each completed wave books its
+    picks against the orders' reservations and moves complete orders to ``packed``.
+    """
+    with uow:
+        vans = uow.vehicles.list(depot_id=warehouse_id)
+    departure = first_departure(vans, delivery_date)
+    plan = plan_warehouse_waves(
+        uow=uow,
+        warehouse_id=warehouse_id,
+        delivery_date=delivery_date,
+        now=now,
+        departure_of=lambda _shipment: departure,
+    )
+    waves = [p.wave for p in plan.pick_lists if wave_id is None or p.wave.wave_id == wave_id]
+    if wave_id is not None and not waves:
+        raise NotFound("wave", wave_id)
+    packed: list[str] = []
+    for wave in waves:
+        packed.extend(complete_wave(uow=uow, wave=wave, picked_at=now, packed_at=now))
+    return packed
+
+
+def depart_route(*, uow: UnitOfWork, route_id: str, at: datetime) -> list[str]:
+    """Send a route's van out: its packed orders go out for delivery; return their ids.
+
+    Raises
+    ------
+    Conflict
+        An order on the route is not packed yet (the van would leave without it).
+    """
+    with uow:
+        route = uow.routes.get(route_id)
+        if route is None:
+            raise NotFound("route", route_id)
+        orders = []
+        for stop in route.stops:
+            if stop.status is not StopStatus.PLANNED:
+                continue
+            for sid in stop.shipment_ids:
+                shipment = uow.shipments.get(sid)
+                for oid in shipment.order_ids if shipment else []:
+                    order = uow.orders.get(oid)
+                    if order is not None:
+                        orders.append(order)
+        waiting = [
+            o.order_id
+            for o in orders
+            if o.status not in (OrderStatus.PACKED, OrderStatus.REDELIVERY)
+            and o.status is not OrderStatus.OUT_FOR_DELIVERY
+        ]
+        if waiting:
+            raise Conflict(f"orders not packed yet: {', '.join(sorted(set(waiting)))}")
+        moved = []
+        for order in orders:
+            if order.status is not OrderStatus.OUT_FOR_DELIVERY:
+                order.transition(OrderStatus.OUT_FOR_DELIVERY, reason=route_id, at=at)
+                moved.append(order.order_id)
+        uow.outbox.add(
+            DomainEvent(
+                "route.departed", route_id, {"vehicle_id": route.vehicle_id, "orders": moved}
+            )
+        )
+        uow.commit()
+    return moved

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter
 
 from lastmile.api.deps import CtxDep, DriverOnly, Fleet, Limit, Offset, Staff, UowDep
 from lastmile.api.errors import ERROR_RESPONSES
 from lastmile.api.schemas.common import PageOut
-from lastmile.api.schemas.routes import PositionIn, PositionRead, RouteRead, ShipmentRead
+from lastmile.api.schemas.routes import (
+    DepartRead,
+    PositionIn,
+    PositionRead,
+    RouteRead,
+    ShipmentRead,
+)
 from lastmile.api.security import check_driver_scope
 from lastmile.domain import Route
 from lastmile.services import catalog
+from lastmile.services.dispatch import depart_route
 
 router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 
@@ -42,6 +51,16 @@ def get_route(route_id: str, principal: Fleet, uow: UowDep) -> RouteRead:
     route = catalog.get_route(uow=uow, route_id=route_id)
     check_driver_scope(principal, route.driver_id)
     return _with_shipments(uow, route)
+
+
+@router.post("/routes/{route_id}/depart", tags=["routes"])
+def depart(route_id: str, principal: Fleet, uow: UowDep, ctx: CtxDep) -> DepartRead:
+    """The van leaves the depot: the route's packed orders go out for delivery."""
+    route = catalog.get_route(uow=uow, route_id=route_id)
+    check_driver_scope(principal, route.driver_id)
+    moved = depart_route(uow=uow, route_id=route_id, at=datetime.now(UTC))
+    ctx.live.publish("route.departed", {"route_id": route_id, "vehicle_id": route.vehicle_id})
+    return DepartRead(route_id=route_id, orders_out_for_delivery=moved)
 
 
 @router.get("/drivers/me/route", tags=["routes"])

@@ -68,9 +68,14 @@ class SourcingRunRead(BaseModel):
         )
 
 
-class WaveQuery(Strict):
+class WaveComplete(Strict):
     warehouse_id: Id
     delivery_date: date
+    wave_id: str | None = Field(default=None, max_length=100, description="default: all")
+
+
+class WavesCompleted(BaseModel):
+    packed_orders: list[str]
 
 
 class PickRead(BaseModel):

@@ -109,6 +109,11 @@ class ShipmentRead(BaseModel):
         )
 
 
+class DepartRead(BaseModel):
+    route_id: str
+    orders_out_for_delivery: list[str]
+
+
 class PositionIn(Strict):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)

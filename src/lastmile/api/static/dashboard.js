@@ -10,6 +10,7 @@
   const roadRenderer = L.canvas({ padding: 0.2 });
   const layers = { roads: L.layerGroup().addTo(map), warehouses: L.layerGroup().addTo(map), routes: L.layerGroup().addTo(map), vans: L.layerGroup().addTo(map), disruptions: L.layerGroup().addTo(map) };
   const vans = new Map();
+  const depots = new Map();
   let clicked = null;
   const status = document.getElementById("plan-status");
 
@@ -24,6 +25,7 @@
     layers.warehouses.clearLayers();
     for (const w of page.items) {
       if (w.lat === null || w.lon === null) { continue; }
+      depots.set(w.warehouse_id, [w.lat, w.lon]);
       L.circleMarker([w.lat, w.lon], { radius: 8, color: "#000", fillColor: "#ffd400", fillOpacity: 1, className: "warehouse-marker" })
         .bindTooltip(w.name).addTo(layers.warehouses);
     }
@@ -34,7 +36,9 @@
     layers.routes.clearLayers();
     page.items.forEach((route, i) => {
       const color = COLORS[i % COLORS.length];
-      const line = route.path && route.path.length ? route.path : [[route.depot_lat, route.depot_lon]].concat(route.stops.map(s => [s.lat, s.lon]));
+      const depot = depots.get(route.depot_id);
+      const stops = route.stops.map(s => [s.lat, s.lon]);
+      const line = depot ? [depot].concat(stops, [depot]) : stops;
       L.polyline(line, { color, weight: 4, opacity: 0.85, className: "route-line" })
         .bindTooltip(route.vehicle_id + " · " + route.stops.length + " stops").addTo(layers.routes);
       route.stops.forEach((s, j) => {

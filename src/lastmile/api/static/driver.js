@@ -24,8 +24,20 @@
     return Array.from(new Uint8Array(digest)).map(b => b.toString(16).padStart(2, "0")).join("");
   }
 
+  const start = document.getElementById("start-route");
+  start.addEventListener("click", async () => {
+    try {
+      const r = await api("/api/v1/routes/" + encodeURIComponent(route.route_id) + "/depart", { method: "POST" });
+      message.textContent = "Route started: " + r.orders_out_for_delivery.length + " orders on board";
+      localStorage.setItem("lastmile-started-" + route.route_id, "1");
+      start.hidden = true;
+    } catch (e) { message.textContent = "Cannot start: " + e.message; }
+  });
+
   function render() {
     const stops = route.stops;
+    const untouched = stops.every(s => s.status === "planned");
+    start.hidden = !untouched || localStorage.getItem("lastmile-started-" + route.route_id) === "1";
     document.getElementById("route-summary").textContent = route.vehicle_id + " · " + stops.length + " stops · " + stops.filter(s => s.status === "planned" || s.status === "arrived").length + " to go";
     list.replaceChildren(...stops.map((s, i) => {
       const node = template.content.firstElementChild.cloneNode(true);
