@@ -61,7 +61,7 @@ class Recording(TwoOptReplanner):
 
 
 def test_a_closure_on_a_routes_road_makes_its_etas_later_and_triggers_reoptimisation() -> None:
-    w = build(stops=3)
+    w = build(stops=3, shared=True)
     start = point(0)
     with w.uow:
         before = retime(w.uow.routes.get("R0"), position=start, now=T0, travel=TRAVEL).route
@@ -89,7 +89,7 @@ def test_a_closure_on_a_routes_road_makes_its_etas_later_and_triggers_reoptimisa
 
 
 def test_customers_whose_window_can_no_longer_be_met_are_notified() -> None:
-    w = build(stops=3)
+    w = build(stops=3, shared=True)
     now = T0 + timedelta(minutes=100)  # windows close at T0 + 2 h
     report = post_disruption(
         uow=w.uow,
@@ -107,7 +107,7 @@ def test_customers_whose_window_can_no_longer_be_met_are_notified() -> None:
 
 
 def test_the_promise_engine_stops_offering_timed_delivery_in_a_closed_area() -> None:
-    w = build()
+    w = build(shared=True)
     report = post_disruption(
         uow=w.uow,
         tracking=w.tracking,
@@ -156,7 +156,7 @@ def test_a_disruption_polygon_that_is_not_a_polygon_is_a_clear_error(
 
 
 def test_a_bad_polygon_posts_nothing() -> None:
-    w = build()
+    w = build(shared=True)
     with pytest.raises(InvalidValue):
         post_disruption(
             uow=w.uow,
@@ -171,7 +171,7 @@ def test_a_bad_polygon_posts_nothing() -> None:
 
 
 def test_a_slowdown_needs_a_factor_above_one() -> None:
-    w = build()
+    w = build(shared=True)
     with pytest.raises(InvalidValue, match="factor"):
         post_disruption(
             uow=w.uow,

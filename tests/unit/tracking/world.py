@@ -34,13 +34,45 @@ def point(i: int, route: int = 0) -> GeoPoint:
     return GeoPoint(39.29 + 0.01 * route, -76.61 + 0.01 * (i + 1))
 
 
+class SharedStateUnitOfWork(FakeUnitOfWork):
+    """``FakeUnitOfWork`` without the per-transaction deep copy.
+
+    With the mappers started (tests/conftest.py), a reordered SQLAlchemy-instrumented
+    ``Route.stops`` cannot be deep-copied (its old collection adapter points at a list that
+    is gone), and reordering stops is exactly what a re-plan does. Writes are visible at
+    once; commit still moves events and ledger entries like the real one.
+    """
+
+    def __enter__(self) -> SharedStateUnitOfWork:
+        self.committed = False
+        self._open(self.store)
+        return self
+
+    def commit(self) -> None:
+        working = self._working
+        for level in working.stock.values():
+            working.ledger.extend(level.pending)
+            level.pending.clear()
+        for order in working.orders.values():
+            working.events.extend(order.events)
+            order.events.clear()
+        self.store = working
+        self.commits += 1
+        self.committed = True
+
+    def rollback(self) -> None:
+        self._open(self.store)
+
+
 @dataclass
 class World:
     uow: FakeUnitOfWork
     tracking: InMemoryTrackingRepository
 
 
-def build(methods: dict[str, ProofMethod] | None = None, stops: int = 2) -> World:
+def build(
+    methods: dict[str, ProofMethod] | None = None, stops: int = 2, shared: bool = False
+) -> World:
     """Routes R0 (driver d0) and R1 (driver d1), each with ``stops`` stops of one shipment."""
     methods = methods or {}
     uow = FakeUnitOfWork()
@@ -87,4 +119,7 @@ def build(methods: dict[str, ProofMethod] | None = None, stops: int = 2) -> Worl
                 )
             uow.routes.add(Route(f"R{r}", f"V{r}", "W1", route_stops, driver_id=f"d{r}"))
         uow.commit()
+    if shared:
+        shared_uow = SharedStateUnitOfWork(uow.store)
+        return World(shared_uow, tracking)
     return World(uow, tracking)
