@@ -48,3 +48,11 @@ def postgres_server() -> Iterator[LocalPostgres]:
 def postgres_url(postgres_server: LocalPostgres) -> str:
     """URL of an empty database on the session's PostgreSQL server."""
     return postgres_server.create_database("lastmile_test")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # Map the domain classes before any test builds an object: an instance created before
+    # mapping cannot be stored later, which would make results depend on test order.
+    from lastmile.adapters.db.mapping import start_mappers
+
+    start_mappers()

@@ -25,6 +25,8 @@ def make_engine(url: str | None = None, *, migrate: bool = False) -> Engine:
     migrate
         Upgrade the schema to the newest revision of every area first.
     """
+    # Mapping first: domain objects built from here on can be stored.
+    start_mappers()
     engine = _make_engine(url or get_settings().database_url)
     if migrate:
         upgrade(engine)

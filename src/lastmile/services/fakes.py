@@ -14,12 +14,11 @@ client, idempotency key per client) are enforced.
 from __future__ import annotations
 
 import builtins
-import copy
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self, TypeVar
 
 from lastmile.domain import (
     DomainEvent,
@@ -34,6 +33,36 @@ from lastmile.domain import (
     Warehouse,
 )
 from lastmile.services.unit_of_work import DuplicateKey, IdempotencyRecord
+
+T = TypeVar("T")
+
+
+def clone(value: T) -> T:
+    """Return a deep copy of domain state, rebuilt through the constructors.
+
+    ``copy.deepcopy`` cannot copy objects of classes SQLAlchemy has mapped (their
+    instrumentation state holds weak references), and the mapping may be active in the
+    same process as the fakes, e.g. when unit and integration tests run together.
+    """
+    return _clone(value)  # type: ignore[no-any-return]
+
+
+def _clone(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        if value.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            return value  # immutable values can be shared
+        return type(value)(
+            **{f.name: _clone(getattr(value, f.name)) for f in fields(value) if f.init}
+        )
+    if isinstance(value, list):
+        return [_clone(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _clone(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_clone(v) for v in value)
+    if isinstance(value, set):
+        return {_clone(v) for v in value}
+    return value
 
 
 @dataclass
@@ -254,7 +283,7 @@ class FakeUnitOfWork:
         self.store = store if store is not None else FakeStore()
         self.commits = 0
         self.committed = False
-        self._open(copy.deepcopy(self.store))
+        self._open(clone(self.store))
 
     def _open(self, working: FakeStore) -> None:
         self._working = working
@@ -270,7 +299,7 @@ class FakeUnitOfWork:
 
     def __enter__(self) -> Self:
         self.committed = False
-        self._open(copy.deepcopy(self.store))
+        self._open(clone(self.store))
         return self
 
     def __exit__(
@@ -293,7 +322,7 @@ class FakeUnitOfWork:
         self.commits += 1
         self.committed = True
         # Keep working on a private copy so later edits need another commit.
-        self._open(copy.deepcopy(self.store))
+        self._open(clone(self.store))
 
     def rollback(self) -> None:
-        self._open(copy.deepcopy(self.store))
+        self._open(clone(self.store))
