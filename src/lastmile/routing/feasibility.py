@@ -75,7 +75,7 @@ def _window_ok(wins: tuple[tuple[float, float], ...], t: float) -> float | None:
 def _check_route(problem: RoutingProblem, route: PlannedRoute) -> list[str]:
     spec = problem.fleet[route.vehicle]
     st = problem.stops
-    dur, dist = problem.durations_s, problem.distances_m
+    dur = problem.durations_s
     out: list[str] = []
     # Capacity, skills and locks: loads are counted per trip (between depot visits).
     trips: list[list[int]] = [[]]
@@ -97,22 +97,46 @@ def _check_route(problem: RoutingProblem, route: PlannedRoute) -> list[str]:
             for d, (have, room) in enumerate(zip(load, spec.capacity, strict=True)):
                 if have > room:
                     out.append(f"trip {n}: load {have} over capacity {room} in dimension {d}")
-    # Times: leave the depot, walk the visits, place the break where the plan says.
+    # Times: walking the route from the earliest departure is the most lenient for
+    # windows and the break (waiting is allowed); the duration limit is then judged on
+    # the latest departure that keeps the route feasible.
     depot = problem.depots[spec.start_depot]
-    first: int | None = route.visits[0] if route.visits else None
-    t = max(spec.shift_start_s, depot.open_s)
-    trip_release = max((st.release_s[v] for v in trips[0]), default=0.0)
-    t = max(t, trip_release)
-    # The van may leave later than the earliest moment; start as late as the first stop's
-    # window allows without waiting, as any dispatcher would.
-    if first is not None and first >= 0:
+    earliest = max(spec.shift_start_s, depot.open_s)
+    earliest = max(earliest, max((st.release_s[v] for v in trips[0]), default=0.0))
+    late = earliest
+    first = route.visits[0] if route.visits else -1
+    if first >= 0 and spec.start_latest_s is None:
         reach = problem.location_of_stop(first)
-        lo = min(w[0] for w in st.windows[first])
-        t = max(t, lo - float(dur[depot.location, reach]))
-        if spec.start_latest_s is not None:
-            t = min(t, max(spec.start_latest_s, spec.shift_start_s))
-    depart = t
-    here = depot.location
+        late = max(
+            earliest, min(w[0] for w in st.windows[first]) - float(dur[depot.location, reach])
+        )
+    timing, end, travelled = _walk(problem, route, trips, earliest)
+    out.extend(timing)
+    if not timing and late > earliest:
+        timing_late, end_late, _ = _walk(problem, route, trips, late)
+        if not timing_late:
+            earliest, end = late, end_late
+    if end > spec.shift_end_s + _EPS:
+        out.append(f"back at {end:.0f}, after the shift ends at {spec.shift_end_s:.0f}")
+    if end > problem.depots[spec.end_depot].close_s + _EPS:
+        out.append(f"back at {end:.0f}, after the depot closes")
+    if spec.max_duration_s is not None and end - earliest > spec.max_duration_s + _EPS:
+        out.append(f"duration {end - earliest:.0f} over the maximum {spec.max_duration_s:.0f}")
+    if spec.max_distance_m is not None and travelled > spec.max_distance_m + _EPS:
+        out.append(f"distance {travelled:.0f} over the maximum {spec.max_distance_m:.0f}")
+    return out
+
+
+def _walk(
+    problem: RoutingProblem, route: PlannedRoute, trips: list[list[int]], depart: float
+) -> tuple[list[str], float, float]:
+    """Walk the route leaving at ``depart``; return (time violations, end, distance)."""
+    spec = problem.fleet[route.vehicle]
+    st = problem.stops
+    dur, dist = problem.durations_s, problem.distances_m
+    out: list[str] = []
+    t = depart
+    here = problem.depots[spec.start_depot].location
     travelled = 0.0
     break_due = spec.break_window is not None and spec.break_s > 0
     took_break = False
@@ -140,8 +164,7 @@ def _check_route(problem: RoutingProblem, route: PlannedRoute) -> list[str]:
             break
         if v < 0:
             trip_no += 1
-            rel = max((st.release_s[s] for s in trips[trip_no]), default=0.0)
-            t = max(t, rel)
+            t = max(t, max((st.release_s[s] for s in trips[trip_no]), default=0.0))
             continue
         start = _window_ok(st.windows[v], t)
         if start is None:
@@ -150,12 +173,4 @@ def _check_route(problem: RoutingProblem, route: PlannedRoute) -> list[str]:
         t = start + float(st.service_s[v])
     if break_due and not took_break and spec.break_window is not None and t > spec.break_window[1]:
         out.append("the shift runs past the break's latest start but no break is taken")
-    if t > spec.shift_end_s + _EPS:
-        out.append(f"back at {t:.0f}, after the shift ends at {spec.shift_end_s:.0f}")
-    if t > problem.depots[spec.end_depot].close_s + _EPS:
-        out.append(f"back at {t:.0f}, after the depot closes")
-    if spec.max_duration_s is not None and t - depart > spec.max_duration_s + _EPS:
-        out.append(f"duration {t - depart:.0f} over the maximum {spec.max_duration_s:.0f}")
-    if spec.max_distance_m is not None and travelled > spec.max_distance_m + _EPS:
-        out.append(f"distance {travelled:.0f} over the maximum {spec.max_distance_m:.0f}")
-    return out
+    return out, t, travelled

@@ -83,7 +83,7 @@ def plan(
     unserved = {**reasons}
     for sid, why in sub_sol.unserved.items():
         i = sub.stops.ids.index(sid) if sid in sub.stops.ids else -1
-        unserved[sid] = NO_ROOM if i >= 0 and sub.stops.required[i] and "optional" in why else why
+        unserved[sid] = NO_ROOM if i >= 0 and sub.stops.required[i] and "penalty" in why else why
     schedules: list[RouteSchedule] = []
     routes = []
     for r in sol.routes:

@@ -155,9 +155,13 @@ def _forward(
         travel = _leg(problem, durations_at, loc, nxt, t)
         if not break_done and spec.break_window is not None:
             lo, hi = spec.break_window
-            # Take the break here when it is due, or when driving on would pass its latest
-            # start; a break taken while the van would otherwise wait costs nothing.
-            if t >= lo or t + travel > hi:
+            # Take the break here when it is due, or when the next service (after any wait
+            # for its window) would start past the break's latest start; a break taken
+            # while the van would otherwise wait costs nothing.
+            nxt_start = t + travel
+            if pos < len(route.visits) and route.visits[pos] >= 0:
+                nxt_start = _window_start(stops.windows[route.visits[pos]], t + travel)[0]
+            if t >= lo or nxt_start > hi:
                 break_start = max(t, lo)
                 if break_start > hi:
                     violations.append(f"break starts at {break_start:.0f} > latest {hi:.0f}")

@@ -54,8 +54,25 @@ def _cost_scale(problem: RoutingProblem) -> float:
     if all(float(c).is_integer() for c in values):
         return 1.0
     smallest = min((c for c in values if c > 0), default=1.0)
-    # Keep the smallest unit cost at >= 1000 integer units (0.1% rounding at worst).
-    return float(10 ** max(0, math.ceil(math.log10(1000 / smallest))))
+    # The smallest unit cost becomes 100 integer units (0.5% rounding at worst). Larger
+    # scales would dwarf PyVRP's penalties and let it trade feasibility for cost.
+    return 100.0 / smallest
+
+
+def _penalty_params(data: pyvrp.ProblemData) -> pyvrp.PenaltyParams:
+    """Return penalty bounds that can outweigh the largest prize or fixed cost.
+
+    PyVRP caps penalties at 1e5 per unit of excess load or time warp by default; with
+    money-scaled costs a prize or a van's fixed cost can exceed that, and the search
+    would then keep a stop served in breach of a rule rather than pay for it.
+    """
+    biggest = max(
+        [c.prize for c in data.clients()]
+        + [vt.fixed_cost for vt in data.vehicle_types()]
+        + [vt.unit_duration_cost * 3600 for vt in data.vehicle_types()]
+        + [1]
+    )
+    return pyvrp.PenaltyParams(max_penalty=float(min(1e12, max(1e5, 100.0 * biggest))))
 
 
 def _int_matrix(mat: NDArray[np.float64]) -> Any:
@@ -227,7 +244,7 @@ def _from_pyvrp(
     for i, sid in enumerate(problem.stops.ids):
         if i not in served:
             unserved[sid] = (
-                "optional stop left out: its penalty is cheaper than serving it"
+                "not served: no van had room or time for it at less than its penalty"
                 if not problem.stops.required[i]
                 else "no feasible place found on any route within the time budget"
             )
@@ -263,6 +280,7 @@ class PyVRPSolver:
             collect_stats=False,
             display=self.display,
             initial_solution=init,
+            params=pyvrp.SolveParams(penalty=_penalty_params(tr.data)),
         )
         best = result.best
         routes, unserved = _from_pyvrp(tr, problem, best)
