@@ -66,7 +66,7 @@ def test_routing_reoptimisation_replans_in_flight_routes_after_a_closure(tmp_pat
     from lastmile.services.replan_fleet import RoutingReplanner
     from lastmile.tracking.eta import retime
 
-    engine, uow, tracking = seed(tmp_path, stops=4)
+    _engine, uow, tracking = seed(tmp_path, stops=4)
     with uow:
         route = uow.routes.get("R1")
         assert route is not None
