@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time, timedelta
 
@@ -247,3 +248,30 @@ def test_migrations_create_exactly_the_tables_the_code_declares(engine: Engine) 
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), metadata)
     assert diff == []
+
+
+def test_reordering_stops_in_any_way_is_saved(engine: Engine) -> None:
+    factory = make_uow_factory(engine)
+    stops = [Stop(f"s{i}", GeoPoint(39.29, -76.61), [], T0, T0) for i in range(4)]
+    with factory() as uow:
+        uow.routes.add(Route("R1", "V1", "W1", stops))
+        uow.commit()
+
+    def reorder(change: Callable[[Route], None]) -> list[str]:
+        with factory() as uow:
+            route = uow.routes.get("R1")
+            assert route is not None
+            change(route)
+            uow.commit()
+        with factory() as uow:
+            stored = uow.routes.get("R1")
+            assert stored is not None
+            return [s.stop_id for s in stored.stops]
+
+    def assign(r: Route) -> None:
+        r.stops = [r.stops[i] for i in (0, 2, 1, 3)]
+
+    assert reorder(assign) == ["s0", "s2", "s1", "s3"]
+    assert reorder(lambda r: r.stops.insert(1, r.stops.pop(3))) == ["s0", "s3", "s2", "s1"]
+    assert reorder(lambda r: r.stops.sort(key=lambda s: s.stop_id)) == ["s0", "s1", "s2", "s3"]
+    assert reorder(lambda r: r.stops.pop(1) and None) == ["s0", "s2", "s3"]

@@ -11,8 +11,7 @@ import threading
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.orderinglist import ordering_list
-from sqlalchemy.orm import composite, registry, relationship
+from sqlalchemy.orm import Session, composite, registry, relationship
 
 from lastmile.adapters.db import tables as t
 from lastmile.domain import (
@@ -64,6 +63,25 @@ def _reset_transient_fields(*names_and_factories: tuple[str, type]) -> Any:
     return on_load
 
 
+# Ordered child collections and the attribute holding them.
+_ORDERED = {Order: "lines", Shipment: "parcels", Route: "stops"}
+
+
+def renumber_positions(session: Session, _context: Any = None, _instances: Any = None) -> None:
+    """Store each child's index in its list as ``position`` before every flush.
+
+    Done at flush time rather than on list events, so any way of reordering a list
+    (assigning a new one, ``sort()``, ``insert``) is saved.
+    """
+    for obj in [*session.identity_map.values(), *session.new]:
+        attribute = _ORDERED.get(type(obj))
+        if attribute is None:
+            continue
+        for index, child in enumerate(getattr(obj, attribute)):
+            if getattr(child, "position", None) != index:
+                child.position = index
+
+
 def start_mappers() -> None:
     """Map the domain classes; safe to call many times and from many threads."""
     global _started
@@ -105,7 +123,6 @@ def start_mappers() -> None:
                 "lines": relationship(
                     OrderLine,
                     order_by=t.order_lines.c.position,
-                    collection_class=ordering_list("position"),
                     cascade="all, delete-orphan",
                     lazy="selectin",
                 ),
@@ -125,7 +142,6 @@ def start_mappers() -> None:
                 "parcels": relationship(
                     Parcel,
                     order_by=t.parcels.c.position,
-                    collection_class=ordering_list("position"),
                     cascade="all, delete-orphan",
                     lazy="selectin",
                 ),
@@ -167,7 +183,6 @@ def start_mappers() -> None:
                 "stops": relationship(
                     Stop,
                     order_by=t.stops.c.position,
-                    collection_class=ordering_list("position"),
                     cascade="all, delete-orphan",
                     lazy="selectin",
                 ),

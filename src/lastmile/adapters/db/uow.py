@@ -6,11 +6,12 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
+from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from lastmile.adapters.db.mapping import start_mappers
+from lastmile.adapters.db.mapping import renumber_positions, start_mappers
 from lastmile.adapters.db.repositories import (
     SqlIdempotencyRepository,
     SqlOrderRepository,
@@ -113,6 +114,8 @@ class SqlAlchemyUnitOfWork:
         """Write pending ledger movements and aggregate events, then commit everything."""
         session = self.session
         try:
+            # In-place reorders (list.sort) leave nothing dirty, so no flush would see them.
+            renumber_positions(session)
             movements, events, emitters = self._collect(session)
             self.stock.write_ledger(movements)
             self.outbox.add_many(events)
@@ -152,4 +155,6 @@ class SqlAlchemyUnitOfWork:
 def make_session_factory(engine: Any) -> sessionmaker[Session]:
     """Return the session factory every unit of work of ``engine`` uses."""
     # Objects stay usable after commit: use cases hand them back to callers.
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    event.listen(factory, "before_flush", renumber_positions)
+    return factory
