@@ -32,14 +32,16 @@ def encode(time_s: NDArray[np.float64], length_m: NDArray[np.float64]) -> NDArra
 
 def decode(weight: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Unpack weights (sums of encoded weights) into seconds and metres; ``inf`` stays."""
-    finite = np.isfinite(weight)
-    w = np.where(finite, weight, 0.0)
-    ms = np.floor(w / SHIFT)
-    dm = w - ms * SHIFT
-    return (
-        np.where(finite, ms / 1000.0, INF),
-        np.where(finite, dm / 10.0, INF),
-    )
+    # In place where possible: these arrays are N x N.
+    ms = np.floor(weight / SHIFT)
+    with np.errstate(invalid="ignore"):
+        dm = weight - ms * SHIFT
+    unreachable = np.isinf(ms)
+    if unreachable.any():
+        dm[unreachable] = INF
+    ms /= 1000.0
+    dm /= 10.0
+    return ms, dm
 
 
 @dataclass(frozen=True)

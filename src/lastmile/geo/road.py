@@ -162,8 +162,11 @@ class RoadTravelTimes:
         weights = self.node_matrix(snap.nodes, depart_at=depart_at)
         time_s, dist_m = decode(weights)
         access_s = snap.distances_m / (self.access_speed_kmh / 3.6)
-        durations = time_s + access_s[:, None] + access_s[None, :]
-        distances = dist_m + snap.distances_m[:, None] + snap.distances_m[None, :]
+        durations, distances = time_s, dist_m  # fresh arrays: add the access legs in place
+        durations += access_s[:, None]
+        durations += access_s[None, :]
+        distances += snap.distances_m[:, None]
+        distances += snap.distances_m[None, :]
         same = snap.nodes[:, None] == snap.nodes[None, :]
         if same.any():
             ii, jj = np.nonzero(same)
