@@ -197,15 +197,26 @@ def main() -> None:
     n_stops = sum(len(r.route.stops) for r in routes)
     print_table(
         f"promise query latency, {n_stops} stops / {len(routes)} routes, {queries} queries",
-        ["engine", "p50 ms", "p99 ms", "max ms", "same-day offered"],
+        ["engine", "p50 ms", "p99 ms", "max ms", "cpu p50 ms", "cpu p99 ms", "same-day offered"],
         [
-            (k, v["p50_ms"], v["p99_ms"], v["max_ms"], v["same_day_offered_share"])
+            (
+                k,
+                v["p50_ms"],
+                v["p99_ms"],
+                v["max_ms"],
+                v["cpu_p50_ms"],
+                v["cpu_p99_ms"],
+                v["same_day_offered_share"],
+            )
             for k, v in results.items()
         ],
     )
     summary = {
         "promise_p99_ms": Target(results["kd_tree_48"]["p99_ms"], 20.0, "ms"),
         "promise_p50_ms": Target(results["kd_tree_48"]["p50_ms"], 20.0, "ms"),
+        # Wall-clock p99 on a shared 2-core machine is mostly time spent preempted; the
+        # query thread's CPU time shows what the query itself costs.
+        "promise_cpu_p99_ms": Target(results["kd_tree_48"]["cpu_p99_ms"], 20.0, "ms"),
     }
     print_summary(summary)
     write_result(
