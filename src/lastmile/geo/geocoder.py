@@ -218,7 +218,11 @@ class Geocoder:
                 return Geocode(GeoPoint(lat, lon), _clip(conf), GeocodeMethod.EXACT), reasons
             interpolated = _interpolate(street, number)
             if interpolated is not None:
-                lat, lon, conf = interpolated
+                lat, lon, conf, zips = interpolated
+                if parsed.zip and zips and parsed.zip not in zips:
+                    # The number places it in another ZIP than the one typed: one is wrong.
+                    conf -= 0.3
+                    reasons.append(f"ZIP {parsed.zip} differs from the neighbours' ({min(zips)})")
                 method = GeocodeMethod.FUZZY_INTERPOLATED if fuzzy else GeocodeMethod.INTERPOLATED
                 reasons.append(f"interpolated between known numbers on {street.key}")
                 return Geocode(GeoPoint(lat, lon), _clip(conf * trust), method), reasons
@@ -310,14 +314,16 @@ def _zip_for(street: Street, number: int) -> str:
     return next(iter(street.zips)) if len(street.zips) == 1 else ""
 
 
-def _interpolate(street: Street, number: int) -> tuple[float, float, float] | None:
+def _interpolate(street: Street, number: int) -> tuple[float, float, float, set[str]] | None:
     """Place ``number`` between its nearest known neighbours, same side of the street first.
 
-    Returns (lat, lon, confidence) or ``None`` when nothing close is known.
+    Returns (lat, lon, confidence, ZIPs of the neighbours used) or ``None`` when nothing
+    close is known.
     """
     nums, lats, lons = street.numbers, street.lats, street.lons
+    zips = np.array(street.point_zips, dtype=object)
     for side in (nums % 2 == number % 2, np.ones(nums.size, dtype=bool)):
-        n, la, lo = nums[side], lats[side], lons[side]
+        n, la, lo, zp = nums[side], lats[side], lons[side], zips[side]
         below = np.flatnonzero(n < number)
         above = np.flatnonzero(n > number)
         if below.size and above.size:
@@ -328,9 +334,13 @@ def _interpolate(street: Street, number: int) -> tuple[float, float, float] | No
             span = haversine_m(la[i], lo[i], la[j], lo[j])
             # Far-apart neighbours may bracket a bend or a gap in numbering.
             conf = 0.85 if span <= 150 else 0.7 if span <= 400 else 0.45
-            return lat, lon, conf
+            if n[j] - n[i] > 200:
+                # US numbering runs ~100 per block: neighbours more than two blocks apart
+                # in number say little about where this one is.
+                conf = min(conf, 0.55)
+            return lat, lon, conf, {str(zp[i]), str(zp[j])} - {""}
         nearest = below[-1:] if below.size else above[:1]
         if nearest.size and abs(int(n[nearest[0]]) - number) <= 10:
             k = nearest[0]
-            return float(la[k]), float(lo[k]), 0.55
+            return float(la[k]), float(lo[k]), 0.55, {str(zp[k])} - {""}
     return None
