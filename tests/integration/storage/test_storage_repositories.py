@@ -17,6 +17,7 @@ from lastmile.domain import (
     Capacity,
     DeliveryOption,
     Dimensions,
+    DomainEvent,
     Geocode,
     GeocodeMethod,
     GeoPoint,
@@ -275,3 +276,23 @@ def test_reordering_stops_in_any_way_is_saved(engine: Engine) -> None:
     assert reorder(lambda r: r.stops.insert(1, r.stops.pop(3))) == ["s0", "s3", "s2", "s1"]
     assert reorder(lambda r: r.stops.sort(key=lambda s: s.stop_id)) == ["s0", "s1", "s2", "s3"]
     assert reorder(lambda r: r.stops.pop(1) and None) == ["s0", "s2", "s3"]
+
+
+def test_in_place_edits_of_id_lists_and_event_payloads_with_dates_are_saved(
+    engine: Engine,
+) -> None:
+    factory = make_uow_factory(engine)
+    with factory() as uow:
+        uow.routes.add(Route("R1", "V1", "W1", [Stop("a", GeoPoint(39.2, -76.6), [], T0, T0)]))
+        uow.commit()
+    with factory() as uow:
+        route = uow.routes.get("R1")
+        assert route is not None
+        route.stops[0].shipment_ids.append("SH9")
+        uow.outbox.add(DomainEvent("route.changed", "R1", {"eta": T0, "kind": ProofMethod.PIN}))
+        uow.commit()
+    with factory() as uow:
+        stored = uow.routes.get("R1")
+        assert stored is not None and stored.stops[0].shipment_ids == ["SH9"]
+        [event] = uow.outbox.unrelayed()
+    assert event.data == {"eta": T0.isoformat(), "kind": "pin"}

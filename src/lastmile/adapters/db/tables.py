@@ -41,6 +41,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
 )
+from sqlalchemy.ext.mutable import MutableList
 
 from lastmile.adapters.db.types import AddressJSON, ParcelItems, StringList, StringSet, UTCDateTime
 from lastmile.domain import (
@@ -190,7 +191,7 @@ shipments = Table(
         "warehouse_id", String(ID), ForeignKey("warehouses.warehouse_id", **_ACROSS), nullable=False
     ),
     Column("address", AddressJSON, nullable=False),
-    Column("order_ids", StringList, nullable=False),
+    Column("order_ids", MutableList.as_mutable(StringList()), nullable=False),
     Column("option", str_enum(DeliveryOption), nullable=False),
     Column("delivery_date", String(10), nullable=False),
     Column("window_start", UTCDateTime, nullable=True),
@@ -264,7 +265,7 @@ stops = Table(
     Column("position", Integer, nullable=False),
     Column("lat", Float, nullable=False),
     Column("lon", Float, nullable=False),
-    Column("shipment_ids", StringList, nullable=False),
+    Column("shipment_ids", MutableList.as_mutable(StringList()), nullable=False),
     Column("arrival", UTCDateTime, nullable=False),
     Column("departure", UTCDateTime, nullable=False),
     Column("waiting_s", Float, nullable=False),
