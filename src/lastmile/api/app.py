@@ -13,6 +13,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from lastmile.adapters.webhooks import InMemoryWebhookStore, WebhookStore
 from lastmile.api.errors import install_error_handlers
 from lastmile.api.limits import BodySizeLimit
 from lastmile.api.live import LiveHub
@@ -21,6 +22,7 @@ from lastmile.geo.travel import TravelTimeSource
 from lastmile.routing.solution import Solver
 from lastmile.services.auth import AuthService, AuthStore, InMemoryAuthStore
 from lastmile.services.intake import GeocodeFn
+from lastmile.services.promise import PromiseDesk
 from lastmile.services.unit_of_work import UnitOfWork
 from lastmile.tracking.store import InMemoryTrackingRepository, TrackingRepository
 
@@ -39,6 +41,7 @@ class ApiContext:
     geocode: GeocodeFn | None = None
     travel_source: TravelTimeSource | None = None
     tracking_factory: Callable[[UnitOfWork], TrackingRepository] | None = None
+    webhooks: WebhookStore | None = None
     cache: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -60,6 +63,41 @@ class ApiContext:
                     shared = InMemoryTrackingRepository()
                     self.tracking_factory = lambda _uow: shared
         return self.tracking_factory(uow)
+
+    def promise_desk(self) -> PromiseDesk:
+        """The warm promise engine shared by requests (snapshot rebuilt every 30 s)."""
+        desk = self.cache.get("promise_desk")
+        if desk is None:
+            with self._lock:
+                desk = self.cache.get("promise_desk")
+                if desk is None:
+                    desk = self.cache["promise_desk"] = PromiseDesk(self.uow_factory)
+        result: PromiseDesk = desk
+        return result
+
+    def webhook_store(self) -> WebhookStore:
+        """Where subscriptions and deliveries live (in memory without a database)."""
+        if self.webhooks is None:
+            with self._lock:
+                if self.webhooks is None:
+                    self.webhooks = InMemoryWebhookStore()
+        return self.webhooks
+
+    def start_relay(self) -> threading.Event:
+        """Relay the outbox to webhooks and live views in a daemon thread; set to stop."""
+        import httpx
+
+        from lastmile.adapters.relay import OutboxRelay
+        from lastmile.adapters.webhooks import WebhookDispatcher
+
+        relay = OutboxRelay(
+            self.uow_factory,
+            WebhookDispatcher(self.webhook_store(), httpx.Client(timeout=5.0)),
+            self.live,
+        )
+        stop = threading.Event()
+        threading.Thread(target=relay.run, args=(stop,), daemon=True, name="relay").start()
+        return stop
 
     def solver(self) -> Solver:
         """A fresh solver of the configured backend (``LASTMILE_SOLVER``)."""
@@ -97,11 +135,17 @@ def create_app(
     """
     settings = settings or get_settings()
     tracking_factory = None
+    webhooks: WebhookStore | None = None
     if uow_factory is None:
         from lastmile.api.wiring import database_wiring, offline_geocoder
 
-        uow_factory, db_auth_store, tracking_factory = database_wiring(settings)
-        auth_store = auth_store or db_auth_store
+        wired = database_wiring(settings)
+        uow_factory, tracking_factory, webhooks = (
+            wired.uow_factory,
+            wired.tracking_factory,
+            wired.webhooks,
+        )
+        auth_store = auth_store or wired.auth_store
         geocode = geocode or offline_geocoder(settings)
     store = auth_store if auth_store is not None else InMemoryAuthStore()
 
@@ -121,6 +165,7 @@ def create_app(
         geocode=geocode,
         travel_source=travel,
         tracking_factory=tracking_factory,
+        webhooks=webhooks,
     )
     install_error_handlers(app)
     # The road layer is ~400 kB of JSON; compressed it is a quarter of that.

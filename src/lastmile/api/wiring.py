@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
+from lastmile.adapters.webhooks import WebhookStore
 from lastmile.config import Settings
 from lastmile.domain import Geocode
 from lastmile.services.auth import AuthStore
@@ -17,10 +19,18 @@ if TYPE_CHECKING:
     from lastmile.geo.geocoder import Geocoder
 
 
-def database_wiring(
-    settings: Settings,
-) -> tuple[Callable[[], UnitOfWork], AuthStore, Callable[[UnitOfWork], TrackingRepository]]:
-    """Return the unit-of-work factory, credential store and tracking store of the database."""
+@dataclass(frozen=True)
+class DatabaseWiring:
+    """Everything the app keeps in the application database."""
+
+    uow_factory: Callable[[], UnitOfWork]
+    auth_store: AuthStore
+    tracking_factory: Callable[[UnitOfWork], TrackingRepository]
+    webhooks: WebhookStore
+
+
+def database_wiring(settings: Settings) -> DatabaseWiring:
+    """Return the unit-of-work factory and the stores on ``settings.database_url``."""
     from lastmile.adapters.db.auth_store import SqlAuthStore
     from lastmile.adapters.db.mapping import load_all_tables
     from lastmile.adapters.db.uow import SqlAlchemyUnitOfWork
@@ -41,7 +51,11 @@ def database_wiring(
         # Joined to the unit of work's open session, so its writes commit with the change.
         return SqlTrackingRepository(lambda: cast(SqlAlchemyUnitOfWork, uow).session)
 
-    return uow_factory, SqlAuthStore(engine), tracking_factory
+    from lastmile.adapters.webhook_store import SqlWebhookStore
+
+    return DatabaseWiring(
+        uow_factory, SqlAuthStore(engine), tracking_factory, SqlWebhookStore(engine)
+    )
 
 
 def offline_geocoder(settings: Settings) -> GeocodeFn:

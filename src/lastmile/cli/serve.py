@@ -68,8 +68,13 @@ def serve(
     if geocode is not None:
         # Build the offline geocoder now rather than inside the first order request.
         threading.Thread(target=geocode, args=("1 Main St",), daemon=True).start()
+    # Webhooks and the dashboard's live feed come from the outbox, relayed every second.
+    stop = app.state.ctx.start_relay()
     console.print(f"lastmile on http://{host}:{port}  (API docs at /docs)")
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level=log_level)
+    finally:
+        stop.set()
 
 
 def add_user(

@@ -14,9 +14,11 @@ from lastmile.api.routers import (
     orders,
     pages,
     plans,
+    promise,
     routes,
     stock,
     tracking,
+    webhooks,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -29,8 +31,10 @@ ROUTERS: list[APIRouter] = [
     orders.router,
     stock.router,
     plans.router,
+    promise.router,
     fulfillment.router,
     delivery.router,
     disruptions.router,
     tracking.router,
+    webhooks.router,
 ]

@@ -23,6 +23,7 @@ def create_plan(body: PlanCreate, _: Staff, uow: UowDep, ctx: CtxDep) -> PlanRea
         seconds=body.seconds,
         seed=body.seed,
     )
+    ctx.promise_desk().invalidate()
     ctx.live.publish(
         "plan.created", {"plan_id": plan.plan_id, "routes": plan.route_ids, "stops": plan.stops}
     )
