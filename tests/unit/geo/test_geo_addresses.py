@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from lastmile.geo.addresses import normalise_street, parse_address
 from lastmile.geo.geocoder import AddressStatus, Geocoder
-from tests.unit.geo.fakes import fake_gazetteer
+from tests.unit.geo.geo_fakes import fake_gazetteer
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from lastmile.domain.geo import GeoPoint
 from lastmile.geo.conditions import BBox, Conditions, Polygon, SpeedProfile, Weather
 from lastmile.geo.network import RoadNetwork
 from lastmile.geo.road import RoadTravelTimes
-from tests.unit.geo.fakes import LAT0, LON0, STEP, grid_extract
+from tests.unit.geo.geo_fakes import LAT0, LON0, STEP, grid_extract
 
 MONDAY_8AM = datetime(2026, 11, 30, 8, 0)
 MONDAY_NOON = datetime(2026, 11, 30, 12, 0)

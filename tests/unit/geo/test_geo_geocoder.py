@@ -8,7 +8,7 @@ from lastmile.domain.address import GeocodeMethod
 from lastmile.domain.geo import GeoPoint
 from lastmile.geo.corrections import InMemoryCorrections, LearnedFix
 from lastmile.geo.geocoder import Geocoder
-from tests.unit.geo.fakes import fake_gazetteer
+from tests.unit.geo.geo_fakes import fake_gazetteer
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from lastmile.geo.contraction import decode
 from lastmile.geo.network import PointOutsideNetwork, RoadNetwork
 from lastmile.geo.road import RoadTravelTimes
 from lastmile.geo.travel import StraightLineEstimateWarning, TravelTimeSource
-from tests.unit.geo.fakes import LAT0, LON0, chain_extract, extract_from_arcs, grid_extract
+from tests.unit.geo.geo_fakes import LAT0, LON0, chain_extract, extract_from_arcs, grid_extract
 
 
 def _networkx(net: RoadNetwork) -> nx.DiGraph:
