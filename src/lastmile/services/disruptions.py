@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import uuid
 from collections.abc import Mapping
@@ -21,8 +22,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lastmile.domain import DomainEvent, GeoPoint, InvalidValue, Route
+from lastmile.domain import DomainError, DomainEvent, GeoPoint, InvalidValue, Route
 from lastmile.geo.travel import TravelTimeSource
+from lastmile.services.replan_fleet import RoutingReplanner
 from lastmile.services.unit_of_work import UnitOfWork
 from lastmile.tracking.disruptions import (
     Area,
@@ -36,9 +38,10 @@ from lastmile.tracking.replan import Replanner, TwoOptReplanner
 from lastmile.tracking.store import TrackingRepository
 
 AT_RISK_GRACE = timedelta(minutes=5)
+log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass
 class DisruptionReport:
     """What a posted disruption changed."""
 
@@ -47,6 +50,7 @@ class DisruptionReport:
     eta_shift_s: dict[str, float] = field(default_factory=dict)
     at_risk: list[str] = field(default_factory=list)
     conditions: DisruptionSet = field(default_factory=DisruptionSet)
+    replanner: str = "given"
 
 
 def _affects(route: Route, position: GeoPoint, area: Area) -> bool:
@@ -89,7 +93,10 @@ def post_disruption(
     factor
         Travel-time multiplier for a slowdown or weather (> 1); ignored for a closure.
     replanner
-        Re-optimisation of one route in flight (default: 2-opt over the open stops).
+        Re-optimisation of the affected routes in flight. Default: routing's
+        re-optimisation of the affected vans together (``RoutingReplanner``, PyVRP, 1 s);
+        should the solver fail on this input, each route is reordered alone by 2-opt and
+        ``DisruptionReport.replanner`` says so.
 
     Raises
     ------
@@ -115,7 +122,6 @@ def post_disruption(
         ends_at=ends_at,
         note=note,
     )
-    replanner = replanner or TwoOptReplanner()
     with uow:
         tracking.add_disruption(disruption)
         conditions = DisruptionSet([*tracking.disruptions()], at=now)
@@ -143,7 +149,18 @@ def post_disruption(
                 affected.append(route)
                 where[route.vehicle_id] = position
         if affected:
-            _replan(uow, affected, where, now, disrupted, replanner, report)
+            if replanner is not None:
+                _replan(uow, affected, where, now, disrupted, replanner, report)
+            else:
+                try:
+                    routing = RoutingReplanner(uow=uow, seconds=1.0)
+                    _replan(uow, affected, where, now, disrupted, routing, report)
+                    report.replanner = "routing"
+                except (ValueError, RuntimeError, DomainError) as exc:
+                    log.warning("routing re-optimisation failed (%s); using 2-opt per route", exc)
+                    report.replanner = "two_opt"
+                    report.replanned_routes.clear()
+                    _replan(uow, affected, where, now, disrupted, TwoOptReplanner(), report)
         uow.commit()
     return report
 

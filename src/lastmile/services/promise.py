@@ -29,6 +29,7 @@ from lastmile.promise import (
     TravelModel,
 )
 from lastmile.services.unit_of_work import UnitOfWork
+from lastmile.tracking.store import TrackingRepository
 
 
 def cart_for(*, uow: UnitOfWork, lines: Sequence[OrderLine], address: Address) -> Cart:
@@ -117,7 +118,10 @@ class PromiseDesk:
     max_age
         Rebuild the snapshot when it is older than this.
     conditions
-        Returns the disruptions in force (called on every rebuild).
+        Returns the disruptions in force at a moment (called on every rebuild).
+    tracking
+        Alternatively, opens the tracking store on a unit of work: the disruptions in force
+        are then read from it on every rebuild.
     """
 
     def __init__(
@@ -127,17 +131,33 @@ class PromiseDesk:
         max_age: timedelta = timedelta(seconds=30),
         policy: PromisePolicy | None = None,
         cost: CostModel | None = None,
-        conditions: Callable[[], AreaConditions] | None = None,
+        conditions: Callable[[datetime], AreaConditions] | None = None,
+        tracking: Callable[[UnitOfWork], TrackingRepository] | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.max_age = max_age
         self.policy = policy or PromisePolicy()
         self.cost = cost or CostModel()
-        self.conditions = conditions or NoConditions
+        if conditions is None and tracking is not None:
+            conditions = self._stored_disruptions(tracking)
+        self.conditions: Callable[[datetime], AreaConditions] = conditions or (
+            lambda _now: NoConditions()
+        )
         self.holds = HoldBook()
         self._lock = threading.Lock()
         self._engine: PromiseEngine | None = None
         self._built_at: datetime | None = None
+
+    def _stored_disruptions(
+        self, tracking: Callable[[UnitOfWork], TrackingRepository]
+    ) -> Callable[[datetime], AreaConditions]:
+        def read(now: datetime) -> AreaConditions:
+            from lastmile.services.disruptions import disruptions_in_force
+
+            uow = self.uow_factory()
+            return disruptions_in_force(uow=uow, tracking=tracking(uow), now=now)
+
+        return read
 
     def invalidate(self) -> None:
         """Drop the snapshot: the next query rebuilds it (call after the plan changes)."""
@@ -156,7 +176,7 @@ class PromiseDesk:
                 now=now,
                 policy=self.policy,
                 cost=self.cost,
-                conditions=self.conditions(),
+                conditions=self.conditions(now),
                 holds=self.holds,
             )
             self._built_at = now

@@ -46,7 +46,7 @@ def test_a_closure_replans_a_stored_route_and_persists_the_new_order_and_times(
         positions={"V1": point(0)},
         now=T0,
     )
-    assert report.replanned_routes == ["R1"]
+    assert report.replanned_routes == ["R1"] and report.replanner == "routing"
     with uow:
         stored: Route | None = uow.routes.get("R1")
         assert stored is not None

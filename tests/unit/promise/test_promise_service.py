@@ -65,3 +65,19 @@ def test_a_cart_with_an_unknown_sku_is_refused() -> None:
     with pytest.raises(InvalidValue, match="unknown sku"):
         cart_for(uow=uow, lines=[OrderLine("NOPE", 1)], address=cart().address)
     assert cart_for(uow=uow, lines=[OrderLine("SKU1", 2)], address=cart().address).weight_kg == 0.8
+
+
+def test_the_desk_reads_disruptions_in_force_from_the_tracking_store() -> None:
+    from lastmile.tracking.disruptions import Area, Disruption, DisruptionKind
+    from lastmile.tracking.store import InMemoryTrackingRepository
+
+    uow = stored_world()
+    tracking = InMemoryTrackingRepository()
+    ring = [[-76.60, 39.28], [-76.57, 39.28], [-76.57, 39.30], [-76.60, 39.30]]
+    tracking.add_disruption(
+        Disruption("d1", DisruptionKind.CLOSURE, Area.from_geojson(ring), float("inf"), at(6))
+    )
+    desk = PromiseDesk(lambda: uow, tracking=lambda _uow: tracking)
+    result = desk.quote(cart(), now=at(10))
+    assert not result.offers(DeliveryOption.SAME_DAY)
+    assert result.offers(DeliveryOption.NEXT_DAY)

@@ -100,6 +100,7 @@ def test_customers_whose_window_can_no_longer_be_met_are_notified() -> None:
         travel=TRAVEL,
         positions={"V0": point(0)},
         now=now,
+        replanner=TwoOptReplanner(),
     )
     assert report.at_risk
     at_risk = [e for e in w.uow.outbox.unrelayed(limit=100) if e.kind == "shipment.eta_at_risk"]
@@ -116,6 +117,7 @@ def test_the_promise_engine_stops_offering_timed_delivery_in_a_closed_area() -> 
         travel=TRAVEL,
         positions={},
         now=T0,
+        replanner=TwoOptReplanner(),
     )
     inside = GeoPoint(39.29, -76.595)
     cart = Cart(
