@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from lastmile.cli import db as db_cli
+from lastmile.cli import forecast as forecast_cli
 from lastmile.cli import fulfillment as fulfillment_cli
 from lastmile.cli import geo as geo_cli
 from lastmile.cli import importing as importing_cli
@@ -22,6 +23,7 @@ def register(app: typer.Typer) -> None:
     db_cli.register(app)
     importing_cli.register(app)
     routing_cli.register(app)
+    forecast_cli.register(app)
     geo_cli.register(app)
     fulfillment_cli.register(app)
     serve_cli.register(app)

@@ -37,6 +37,9 @@ def _register() -> None:
             "AutoETS": lambda s: m.AutoETS(season_length=s, alias="AutoETS"),
             "AutoARIMA": lambda s: m.AutoARIMA(season_length=s, alias="AutoARIMA"),
             "AutoTheta": lambda s: m.AutoTheta(season_length=s, alias="AutoTheta"),
+            "MSTL": lambda s: m.MSTL(
+                season_length=s, trend_forecaster=m.AutoETS(model="ZZN"), alias="MSTL"
+            ),
             "CrostonSBA": lambda s: m.CrostonSBA(alias="CrostonSBA"),
             "ADIDA": lambda s: m.ADIDA(alias="ADIDA"),
             "IMAPA": lambda s: m.IMAPA(alias="IMAPA"),
@@ -56,8 +59,8 @@ def make_model(name: str, season_length: int) -> Any:
 
 
 SMOOTH_SETS: dict[str, tuple[str, ...]] = {
-    "full": ("AutoETS", "AutoARIMA", "AutoTheta", "SeasonalNaive", "SeasonalES", "SES"),
-    "standard": ("AutoETS", "SeasonalNaive", "SeasonalES", "SES", "SeasonalWA"),
+    "full": ("AutoETS", "AutoARIMA", "AutoTheta", "MSTL", "SeasonalNaive", "SeasonalES", "SES"),
+    "standard": ("AutoETS", "AutoTheta", "MSTL", "SeasonalNaive", "SeasonalES", "SES"),
     "fast": ("SeasonalNaive", "SeasonalES", "SES", "SeasonalWA"),
 }
 INTERMITTENT_SETS: dict[str, tuple[str, ...]] = {
