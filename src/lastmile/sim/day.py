@@ -106,8 +106,12 @@ class _Day:
             "forecast / reorder": "simulator exponential smoothing + safety stock",
         }
         self.sold: dict[tuple[str, str], int] = defaultdict(int)
+        self.parts: dict[str, int] = {}  # shipments each order travels in
+        self.parts_done: dict[str, int] = defaultdict(int)
         self.stockout_lines = 0
         self.units_ordered = 0
+        self.units_allocated = 0
+        self.address_counts = [0, 0, 0]  # errors, held for review, corrected by geocoding
 
     # ------------------------------------------------------------------ set-up
     def _opening_stock(self) -> dict[tuple[str, str], StockLevel]:
@@ -139,13 +143,16 @@ class _Day:
             ends=self._ends(),
             address_flags=dict(self.flags),
             units_ordered=self.units_ordered,
-            units_shipped=sum(self.sold.values()),
+            units_shipped=self.units_allocated,
             stockout_lines=self.stockout_lines,
             empty_shelves_end=empty,
             reorder=reorder,
             forecast_units_next_week=forecast_total,
             timings=dict(self.timings),
             capabilities=dict(self.capabilities),
+            address_errors=self.address_counts[0],
+            address_errors_held=self.address_counts[1],
+            address_errors_corrected=self.address_counts[2],
         )
 
     def _wave(self, wave: Wave) -> None:
@@ -181,6 +188,9 @@ class _Day:
                 + self.unplanned
             )
         self.unplanned = []
+        for shipment in shipments:
+            for oid in shipment.order_ids:
+                self.parts[oid] = len({a.warehouse_id for a in self.allocations[oid]})
         self.say(f"wave {wave.number}: planning {len(shipments)} stops")
         with self._timed("dispatch planning"):
             routes, unserved = self._plan(wave, shipments, ready)
@@ -226,7 +236,7 @@ class _Day:
                 continue
             order.address = geocoded[order.order_id]
             self.addresses[order.order_id] = order.address
-            self.units_ordered += order.total_units
+            self._check_address(order)
             if order.order_id in flags:
                 self.flags[order.order_id] = flags[order.order_id]
                 self.carry[order.order_id] = flags[order.order_id]
@@ -238,6 +248,18 @@ class _Day:
                 continue
             fresh.append(order)
         return fresh
+
+    def _check_address(self, order: Order) -> None:
+        """Count what intake did with a mistyped or incomplete address (truth is known)."""
+        truth = self.sc.truth[order.order_id]
+        if not truth.address_error:
+            return
+        self.address_counts[0] += 1
+        point = order.address.point
+        if order.address.confidence < self.settings.geocode_review_threshold:
+            self.address_counts[1] += 1
+        elif point is not None and point.distance_m(truth.point) <= self.settings.geofence_m:
+            self.address_counts[2] += 1
 
     def _cancelled_by(self, order: Order, t: float) -> bool:
         after = self.sc.truth[order.order_id].cancel_after_s
@@ -272,6 +294,7 @@ class _Day:
         at = self.sc.at(cutoff)
         for order in orders:
             oid = order.order_id
+            self.units_ordered += order.total_units
             if oid in outcome.backordered:
                 self.stockout_lines += len(order.lines)
                 order.transition(OrderStatus.BACKORDERED, reason=outcome.backordered[oid], at=at)
@@ -279,6 +302,7 @@ class _Day:
             for a in outcome.allocations[oid]:
                 self.levels[(a.sku_id, a.warehouse_id)].reserve(a.quantity, reference=oid, at=at)
             self.allocations[oid] = outcome.allocations[oid]
+            self.units_allocated += sum(a.quantity for a in outcome.allocations[oid])
             order.transition(OrderStatus.SOURCED, at=at)
             self.held.append(oid)
 
@@ -363,9 +387,10 @@ class _Day:
         for r in routes:
             for stop in r.stops:
                 for oid in stop.shipment.order_ids:
-                    self.by_id[oid].transition(
-                        OrderStatus.OUT_FOR_DELIVERY, at=self.sc.at(r.depart_s)
-                    )
+                    order = self.by_id[oid]
+                    # A split order is already out once its first part left.
+                    if order.status in (OrderStatus.PACKED, OrderStatus.REDELIVERY):
+                        order.transition(OrderStatus.OUT_FOR_DELIVERY, at=self.sc.at(r.depart_s))
 
     def _execute(self, wave: Wave, routes: list[RouteRun]) -> None:
         truth, day0 = self.sc.truth, self.day_start
@@ -402,19 +427,27 @@ class _Day:
             self._record(r)
 
     def _record(self, route: RouteRun) -> None:
+        out = OrderStatus.OUT_FOR_DELIVERY
         for stop in route.stops:
             when = self.sc.at(stop.arrival_s or route.clock_s)
             for oid in stop.delivered:
-                self.by_id[oid].transition(OrderStatus.DELIVERED, at=when)
+                self.parts_done[oid] += 1
+                order = self.by_id[oid]
+                if order.status is out and self.parts_done[oid] == self.parts[oid]:
+                    order.transition(OrderStatus.DELIVERED, at=when)
             for oid, reason in stop.failed.items():
-                self.by_id[oid].transition(OrderStatus.FAILED_ATTEMPT, reason=reason, at=when)
+                if self.by_id[oid].status is out:
+                    self.by_id[oid].transition(OrderStatus.FAILED_ATTEMPT, reason=reason, at=when)
             if stop.dropped_reason:
                 for oid in stop.shipment.order_ids:
                     order = self.by_id[oid]
-                    order.transition(
-                        OrderStatus.FAILED_ATTEMPT, reason=stop.dropped_reason, at=when
-                    )
-                    order.transition(OrderStatus.REDELIVERY, reason=stop.dropped_reason, at=when)
+                    if order.status is out:
+                        order.transition(
+                            OrderStatus.FAILED_ATTEMPT, reason=stop.dropped_reason, at=when
+                        )
+                        order.transition(
+                            OrderStatus.REDELIVERY, reason=stop.dropped_reason, at=when
+                        )
                     self.carry[oid] = stop.dropped_reason
 
     # ------------------------------------------------------------------ end of day

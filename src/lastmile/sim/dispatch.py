@@ -16,6 +16,7 @@ import numpy as np
 
 from lastmile.domain import Shipment, Vehicle
 from lastmile.routing.problem import Depot, RoutingProblem, Stops, VehicleSpec
+from lastmile.routing.solution import PlannedRoute, RoutingSolution
 from lastmile.sim.conditions import DayTravel
 from lastmile.sim.records import RouteRun, StopRun
 from lastmile.sim.solver import IterationBudget, solve
@@ -285,7 +286,17 @@ def reoptimize(
         distances_m=distances[np.ix_(index, index)],
         name="reoptimize",
     )
-    solution = solve(problem, IterationBudget(iterations), seed=seed)
+    current, k = [], 0
+    for v, r in enumerate(active):
+        n = len(r.stops) - r.next_stop
+        current.append(PlannedRoute(vehicle=v, visits=tuple(range(k, k + n))))
+        k += n
+    solution = solve(
+        problem,
+        IterationBudget(iterations),
+        seed=seed,
+        initial=RoutingSolution(routes=tuple(current)),
+    )
     by_van: dict[str, list[StopRun]] = {r.vehicle_id: [] for r in active}
     for planned in solution.routes:
         van = active[planned.vehicle]

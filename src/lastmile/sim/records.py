@@ -37,8 +37,8 @@ class Budget:
     Iterations, not seconds, so the same seed gives the same day on any machine.
     """
 
-    wave_iterations: int = 60
-    reopt_iterations: int = 30
+    wave_iterations: int = 40
+    reopt_iterations: int = 20
     sourcing_s: float = 2.0
 
     def __post_init__(self) -> None:
@@ -136,4 +136,6 @@ class DayResult:
     forecast_units_next_week: float
     timings: dict[str, float]
     capabilities: dict[str, str]
-    notes: list[str] = field(default_factory=list)
+    address_errors: int = 0
+    address_errors_held: int = 0
+    address_errors_corrected: int = 0

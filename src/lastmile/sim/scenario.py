@@ -66,7 +66,7 @@ class ScenarioConfig:
     van_capacity_parcels: int = 150
     shift_start: time = time(8, 0)
     shift_end: time = time(19, 0)
-    mean_days_of_cover: float = 2.5
+    mean_days_of_cover: float = 4.0
 
     def __post_init__(self) -> None:
         if self.orders < 0:

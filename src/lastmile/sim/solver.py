@@ -31,14 +31,42 @@ class IterationBudget:
             raise ValueError(f"iterations {self.iterations} < 1 not understood.")
 
 
-def solve(problem: RoutingProblem, budget: IterationBudget, *, seed: int) -> RoutingSolution:
-    """Solve ``problem`` with PyVRP; the same problem and seed give the same plan."""
+def _initial(
+    data: pyvrp.ProblemData, stop_clients: list[list[int]], initial: RoutingSolution
+) -> pyvrp.Solution:
+    routes = []
+    for r in initial.routes:
+        visits = [
+            pyvrp.Activity(pyvrp.ActivityType.CLIENT, stop_clients[s][0])
+            for s in r.visits
+            if s >= 0
+        ]
+        if visits:
+            routes.append(pyvrp.Route(data, visits, r.vehicle))
+    return pyvrp.Solution(data, routes)
+
+
+def solve(
+    problem: RoutingProblem,
+    budget: IterationBudget,
+    *,
+    seed: int,
+    initial: RoutingSolution | None = None,
+) -> RoutingSolution:
+    """Solve ``problem`` with PyVRP; the same problem and seed give the same plan.
+
+    ``initial`` warm-starts the search (re-optimisation starts from the routes being
+    driven, so it can only find a cheaper plan on the new conditions).
+    """
     began = time.perf_counter()
     if problem.num_stops == 0:
         return RoutingSolution(routes=(), solver="pyvrp-iterations")
     tr = translate(problem)
     stop = MultipleCriteria([MaxIterations(budget.iterations), MaxRuntime(budget.cap_s)])
-    result = pyvrp.solve(tr.data, stop=stop, seed=seed, collect_stats=False, display=False)
+    start = _initial(tr.data, tr.stop_clients, initial) if initial is not None else None
+    result = pyvrp.solve(
+        tr.data, stop=stop, seed=seed, collect_stats=False, display=False, initial_solution=start
+    )
     best = result.best
     routes: list[PlannedRoute] = []
     served: set[int] = set()
