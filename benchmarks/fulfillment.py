@@ -313,10 +313,15 @@ def _scarce(world: World, n: int) -> World:
 
 def compare_strategies(world: World, travel: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for strategy in (Strategy.GREEDY, Strategy.GLOBAL):
-        result, secs = run_sourcing(world, SourcingPolicy(strategy=strategy), travel)
+    policies = {
+        "greedy": SourcingPolicy(strategy=Strategy.GREEDY),
+        "global": SourcingPolicy(),
+        "global_exact": SourcingPolicy(exact_contest=True),
+    }
+    for name, policy in policies.items():
+        result, secs = run_sourcing(world, policy, travel)
         s = result.stats
-        out[strategy.value] = {
+        out[name] = {
             "served": s.served,
             "backordered": s.backordered,
             "split": s.split,

@@ -21,7 +21,7 @@ from datetime import datetime
 import numpy as np
 
 from lastmile.domain import Order, Warehouse
-from lastmile.fulfillment.global_assign import objective, solve_global
+from lastmile.fulfillment.global_assign import PROVEN_GAP, objective, solve_global
 from lastmile.fulfillment.sourcing_arrays import (
     BoolArray,
     IntArray,
@@ -54,28 +54,49 @@ def greedy_allocation(
 ) -> IntArray:
     """Serve ``order_indices`` one after another, each taking its cheapest choice left.
 
+    The same rule as ``choose`` (cheapest covering warehouse set, each line from its
+    cheapest member), on plain lists: one order at a time is too small for numpy to pay.
     Returns the warehouse of every line of the problem (-1 where not served by this pass).
     """
-    subsets = Subsets.upto(problem.n_warehouses, policy.split_width)
-    remaining = available.copy()
-    line_wh = np.full(len(problem.sku), -1, dtype=np.int64)
-    for i in order_indices:
-        sl = problem.lines_of(int(i))
-        sku, qty = problem.sku[sl], problem.qty[sl]
-        n = len(sku)
-        support = line_support(sku, qty, problem.feasible[i][None, :], remaining)
-        pick = choose(
-            np.array([0, n], dtype=np.int64),
-            np.zeros(n, dtype=np.int64),
-            support,
-            problem.cost[i : i + 1],
-            subsets,
-            policy.split_penalty,
-        )
-        if pick.served[0]:
-            line_wh[sl] = pick.line_wh
-            np.subtract.at(remaining, (pick.line_wh, sku), qty)
-    return line_wh
+    sets = [
+        tuple(int(w) for w in np.flatnonzero(m))
+        for m in Subsets.upto(problem.n_warehouses, policy.split_width).members
+    ]
+    remaining = available.tolist()
+    cost, feasible = problem.cost.tolist(), problem.feasible.tolist()
+    sku, qty, ptr = problem.sku.tolist(), problem.qty.tolist(), problem.ptr.tolist()
+    n_w, pen = problem.n_warehouses, policy.split_penalty
+    line_wh = [-1] * len(sku)
+    for i in order_indices.tolist():
+        lines = range(ptr[i], ptr[i + 1])
+        if any(sku[ln] < 0 for ln in lines):
+            continue
+        row, ok = cost[i], feasible[i]
+        can = [
+            {w for w in range(n_w) if ok[w] and remaining[w][sku[ln]] >= qty[ln]} for ln in lines
+        ]
+        if not all(can):
+            continue
+        best: list[int] | None = None
+        best_cost = float("inf")
+        for members in sets:
+            set_cost = sum(row[w] for w in members) + pen * (len(members) - 1)
+            if set_cost >= best_cost:
+                continue
+            pick = []
+            for options in can:
+                inside = [w for w in members if w in options]
+                if not inside:
+                    break
+                pick.append(min(inside, key=row.__getitem__))
+            else:
+                best, best_cost = pick, set_cost
+        if best is None:
+            continue
+        for ln, w in zip(lines, best, strict=True):
+            remaining[w][sku[ln]] -= qty[ln]
+            line_wh[ln] = w
+    return np.asarray(line_wh, dtype=np.int64)
 
 
 def _sub_lines(problem: SourcingProblem, orders: IntArray) -> tuple[IntArray, IntArray, IntArray]:
@@ -98,8 +119,13 @@ def _contested_orders(
     served: BoolArray,
     support: BoolArray,
     available: IntArray,
+    *,
+    exact: bool,
 ) -> IntArray:
     """Return the orders whose first choice may have to yield to another order.
+
+    Without ``exact``, only orders whose first choice lands on over-demanded stock are
+    returned: they are re-assigned jointly while every other order keeps its first choice.
 
     Start from orders whose first choice lands on over-demanded stock; count every line of
     those *risky* orders at every warehouse that could serve it, and the others at their
@@ -122,6 +148,8 @@ def _contested_orders(
         if not grown.any():
             return np.zeros(0, dtype=np.int64)
         risky = grown
+        if not exact:
+            break
         risky_line = risky[line_order]
         demand = consumption(sku, qty, np.where(risky_line, -1, first_wh), shape)
         for w in range(shape[0]):
@@ -147,7 +175,9 @@ def allocate(
         problem.ptr, problem.line_order, support, problem.cost, subsets, policy.split_penalty
     )
 
-    contested = _contested_orders(problem, first.line_wh, first.served, support, available)
+    contested = _contested_orders(
+        problem, first.line_wh, first.served, support, available, exact=policy.exact_contest
+    )
     order_hits = np.zeros(problem.n_orders, dtype=bool)
     order_hits[contested] = True
     line_wh = np.where(order_hits[problem.line_order], -1, first.line_wh)
@@ -171,7 +201,17 @@ def allocate(
         time_limit_s=policy.global_time_limit_s,
     )
     better = answer.line_wh
-    if answer.status != "OPTIMAL":
+    if answer.gap > 0:
+        # Rounding leaves stock unused: let the orders still waiting take it, in arrival order.
+        waiting = contested[~np.logical_and.reduceat(better >= 0, ptr[:-1])]
+        if len(waiting):
+            tmp = line_wh.copy()
+            tmp[lines] = better
+            rest = available - consumption(problem.sku, problem.qty, tmp, available.shape)
+            by_arrival = problem.arrival[np.isin(problem.arrival, waiting)]
+            extra = greedy_allocation(problem, by_arrival, rest, policy)[lines]
+            better = np.where(extra >= 0, extra, better)
+    if answer.gap > PROVEN_GAP:
         # Stopped early: greedy is feasible too, so the batch never does worse than it.
         by_arrival = problem.arrival[np.isin(problem.arrival, contested)]
         hint = greedy_allocation(problem, by_arrival, left, policy)[lines]

@@ -85,6 +85,11 @@ class SourcingPolicy:
     backorder_penalty
         What leaving an order waiting costs in the global assignment: it serves an order
         unless that would cost more than this in legs and split penalties.
+    exact_contest
+        ``True`` hands the global solver every order that could be affected by another's
+        choice (exact, but on a busy network that is nearly the whole batch); ``False``
+        only the orders competing for over-demanded stock, the others keeping their
+        cheapest choice (fast; what a batch of thousands should use).
     global_time_limit_s
         Stopping criterion of the global solver.
     """
@@ -100,6 +105,7 @@ class SourcingPolicy:
     slot_lead_time: timedelta = timedelta(hours=2)
     timezone: tzinfo = UTC
     backorder_penalty: float = 1000.0
+    exact_contest: bool = False
     global_time_limit_s: float = 10.0
 
     def __post_init__(self) -> None:

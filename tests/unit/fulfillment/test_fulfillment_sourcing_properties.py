@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lastmile.domain import DeliveryOption
-from lastmile.fulfillment.global_assign import objective
+from lastmile.fulfillment.global_assign import PROVEN_GAP, objective
 from lastmile.fulfillment.sourcing import source_batch
 from lastmile.fulfillment.sourcing_arrays import StockTable, build_problem
 from lastmile.fulfillment.sourcing_model import Outcome, SourcingPolicy, Strategy
@@ -69,7 +69,7 @@ def test_no_order_is_lost_and_reservations_never_exceed_available(batch, strateg
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batches())
-def test_global_assignment_never_costs_more_than_greedy(batch):
+def test_global_assignment_never_costs_more_than_greedy_beyond_its_proven_gap(batch):
     orders, whs, stock, split = batch
     results = {}
     for strategy in Strategy:
@@ -93,4 +93,5 @@ def test_global_assignment_never_costs_more_than_greedy(batch):
             policy.split_penalty,
             policy.backorder_penalty,
         )
-    assert results[Strategy.GLOBAL] <= results[Strategy.GREEDY] + 1e-6
+    tolerance = PROVEN_GAP * abs(results[Strategy.GREEDY]) + 1e-6
+    assert results[Strategy.GLOBAL] <= results[Strategy.GREEDY] + tolerance
