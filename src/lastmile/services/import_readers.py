@@ -1,4 +1,5 @@
-"""Read CSV and JSON import files into records that remember their line numbers.
+"""Read CSV and JSON import files into records that remember their line numbers,
+and write rejected rows back out with their reasons.
 
 A file that cannot be parsed at all (broken JSON, unreadable bytes) raises
 ``ImportFileError`` with the line and column where parsing stopped; a CSV row with the
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ImportFileError", "Record", "RowError", "read_records"]
+__all__ = ["ImportFileError", "Record", "Rejection", "RowError", "read_records", "write_rejects"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,15 @@ class RowError:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: column {self.column!r}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A rejected row: where it was, what it held, and every reason."""
+
+    line: int
+    values: dict[str, Any]
+    errors: tuple[RowError, ...]
 
 
 class ImportFileError(Exception):
@@ -202,3 +212,36 @@ def _read_json_lines(name: str, text: str) -> list[Record]:
             ) from error
         records.append(_object_record(name, number, value, "the line"))
     return records
+
+
+def write_rejects(path: Path, rejected: Sequence[Rejection]) -> None:
+    """Write rejected rows and their reasons to ``path`` (JSON if it ends in .json, else CSV)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".json":
+        document = [
+            {
+                "line": r.line,
+                "errors": [{"column": e.column, "reason": e.reason} for e in r.errors],
+                "row": r.values,
+            }
+            for r in rejected
+        ]
+        path.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
+        return
+    columns: list[str] = []
+    for r in rejected:
+        columns += [c for c in r.values if c not in columns]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["line", "column", "reason", *columns])
+        for r in rejected:
+            values = [r.values.get(c, "") for c in columns]
+            cells = [v if isinstance(v, str) else json.dumps(v, default=str) for v in values]
+            writer.writerow(
+                [
+                    r.line,
+                    "; ".join(e.column for e in r.errors),
+                    "; ".join(e.reason for e in r.errors),
+                    *cells,
+                ]
+            )

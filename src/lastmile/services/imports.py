@@ -12,8 +12,6 @@ other content they are rejected), stock rows are receipts added to the ledger.
 
 from __future__ import annotations
 
-import csv
-import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
@@ -22,7 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from lastmile.domain import DomainEvent, InvalidValue, Order, OrderLine, StockLevel
-from lastmile.services.import_readers import Record, RowError, read_records
+from lastmile.services.import_readers import (
+    Record,
+    Rejection,
+    RowError,
+    read_records,
+    write_rejects,
+)
 from lastmile.services.import_rows import (
     REQUIRED,
     OrderRow,
@@ -48,15 +52,6 @@ __all__ = [
 ]
 
 KINDS = ("warehouses", "skus", "stock", "orders", "fleet")
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """A rejected row: where it was, what it held, and every reason."""
-
-    line: int
-    values: dict[str, Any]
-    errors: tuple[RowError, ...]
 
 
 @dataclass
@@ -397,36 +392,3 @@ _APPLY: dict[str, Callable[[UnitOfWork, str, Sequence[Record], ImportReport, Err
     "orders": _apply_orders,
     "fleet": _apply_fleet,
 }
-
-
-def write_rejects(path: Path, rejected: Sequence[Rejection]) -> None:
-    """Write rejected rows and their reasons to ``path`` (JSON if it ends in .json, else CSV)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == ".json":
-        document = [
-            {
-                "line": r.line,
-                "errors": [{"column": e.column, "reason": e.reason} for e in r.errors],
-                "row": r.values,
-            }
-            for r in rejected
-        ]
-        path.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
-        return
-    columns: list[str] = []
-    for r in rejected:
-        columns += [c for c in r.values if c not in columns]
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["line", "column", "reason", *columns])
-        for r in rejected:
-            values = [r.values.get(c, "") for c in columns]
-            cells = [v if isinstance(v, str) else json.dumps(v, default=str) for v in values]
-            writer.writerow(
-                [
-                    r.line,
-                    "; ".join(e.column for e in r.errors),
-                    "; ".join(e.reason for e in r.errors),
-                    *cells,
-                ]
-            )
