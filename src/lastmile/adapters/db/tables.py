@@ -8,11 +8,13 @@ Put them in ``lastmile/adapters/db/tables_<area>.py`` on this module's ``metadat
 
     webhooks = Table("webhooks", metadata, Column("webhook_id", String(64), primary_key=True), ...)
 
-then import that module in ``lastmile/adapters/db/mapping.py``'s ``load_all_tables()``
-so Alembic and ``metadata.create_all`` see it, and add an Alembic revision in
+``mapping.load_all_tables()`` imports every ``tables_*`` module of this package, so
+Alembic and ``metadata.create_all`` see it. Then add an Alembic revision in
 ``lastmile/adapters/db/migrations/versions/`` whose ``down_revision`` is ``"0001_core"``
 (or your area's previous revision). ``lastmile db upgrade`` upgrades to every head, so
-areas do not need to chain their revisions after each other.
+areas do not need to chain their revisions after each other. The integration test
+``test_migrations_create_exactly_the_tables_the_code_declares`` fails until the
+revision matches the tables.
 
 Naming: plural table names, ``<entity>_id`` string primary keys, timestamps through
 ``UTCDateTime`` (always timezone-aware UTC), JSON for small nested values.
