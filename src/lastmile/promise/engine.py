@@ -5,9 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
@@ -19,57 +17,9 @@ from lastmile.promise.cost import CostModel
 from lastmile.promise.holds import Hold, HoldBook
 from lastmile.promise.model import Cart, PromiseOption, PromiseResult, Refusal, Unavailable
 from lastmile.promise.plan_index import DayPlanIndex, Insertion
+from lastmile.promise.policy import AreaConditions, NoConditions, PromisePolicy
 
 SAME, NEXT, SLOT = DeliveryOption.SAME_DAY, DeliveryOption.NEXT_DAY, DeliveryOption.SLOT
-
-
-class AreaConditions(Protocol):
-    """Live disruptions seen from one point: a travel-time multiplier, ``inf`` when closed."""
-
-    def factor_at(self, point: GeoPoint) -> float:
-        """Return the travel-time multiplier around ``point``."""
-        ...
-
-
-class NoConditions:
-    """No disruption anywhere."""
-
-    def factor_at(self, point: GeoPoint) -> float:
-        """Return 1: travel as planned."""
-        return 1.0
-
-
-@dataclass(frozen=True, slots=True)
-class PromisePolicy:
-    """The rules of the promise: reach, lead times, slot grid, and how far to trust a geocode.
-
-    ``handling`` is the time from order to a parcel ready at the dock; ``same_day_reach_m``
-    and ``next_day_reach_m`` are straight-line distances from warehouse to customer.
-    """
-
-    timezone: str = "America/New_York"
-    same_day_reach_m: float = 40_000.0
-    next_day_reach_m: float = 400_000.0
-    handling: timedelta = timedelta(minutes=90)
-    slot_length: timedelta = timedelta(hours=2)
-    first_slot: time = time(9, 0)
-    last_slot_end: time = time(21, 0)
-    min_confidence: float = 0.6
-    eta_half_width: timedelta = timedelta(minutes=30)
-    hold_ttl: timedelta = timedelta(minutes=5)
-
-    def __post_init__(self) -> None:
-        if self.slot_length <= timedelta(0):
-            raise ValueError("slot_length <= 0 not understood.")
-        if self.same_day_reach_m <= 0 or self.next_day_reach_m <= 0:
-            raise ValueError("a reach <= 0 not understood.")
-        if not 0.0 <= self.min_confidence <= 1.0:
-            raise ValueError(f"min_confidence {self.min_confidence} outside [0, 1].")
-        ZoneInfo(self.timezone)
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
 
 @dataclass(slots=True)
