@@ -23,6 +23,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lastmile.domain import DomainError, DomainEvent, GeoPoint, InvalidValue, Route
+from lastmile.geo.conditions import Conditions
+from lastmile.geo.conditions import Polygon as GeoPolygon
 from lastmile.geo.travel import TravelTimeSource
 from lastmile.services.replan_fleet import RoutingReplanner
 from lastmile.services.unit_of_work import UnitOfWork
@@ -125,7 +127,7 @@ def post_disruption(
     with uow:
         tracking.add_disruption(disruption)
         conditions = DisruptionSet([*tracking.disruptions()], at=now)
-        disrupted = DisruptedTravelTimes(travel, conditions)
+        disrupted = _with_disruption(travel, disruption, conditions)
         report = DisruptionReport(disruption, [], conditions=conditions)
         uow.outbox.add(
             DomainEvent(
@@ -163,6 +165,36 @@ def post_disruption(
                     _replan(uow, affected, where, now, disrupted, TwoOptReplanner(), report)
         uow.commit()
     return report
+
+
+def _with_disruption(
+    travel: TravelTimeSource, disruption: Disruption, in_force: DisruptionSet
+) -> TravelTimeSource:
+    """Return travel times that honour the disruption.
+
+    A road network with its own ``Conditions`` closes or slows the very edges inside the
+    area; any other source gets the pairwise straight-line approximation layered on top.
+    """
+    road_conditions = getattr(travel, "conditions", None)
+    if not isinstance(road_conditions, Conditions):
+        return DisruptedTravelTimes(travel, in_force)
+    polygon = GeoPolygon(tuple(GeoPoint(lat, lon) for lon, lat in disruption.area.ring))
+    if disruption.kind is DisruptionKind.CLOSURE:
+        road_conditions.close(
+            area=polygon,
+            starts_at=disruption.starts_at,
+            ends_at=disruption.ends_at,
+            reason=disruption.note or "closure",
+        )
+    else:
+        road_conditions.slow_down(
+            1.0 / disruption.factor,
+            area=polygon,
+            starts_at=disruption.starts_at,
+            ends_at=disruption.ends_at,
+            reason=disruption.note or disruption.kind.value,
+        )
+    return travel
 
 
 def _assumed_position(route: Route) -> GeoPoint:
