@@ -106,7 +106,7 @@ class SourcingPolicy:
     timezone: tzinfo = UTC
     backorder_penalty: float = 1000.0
     exact_contest: bool = False
-    global_time_limit_s: float = 10.0
+    global_time_limit_s: float = 3.0
 
     def __post_init__(self) -> None:
         for name in ("cost_per_km", "cost_per_hour", "split_penalty", "backorder_penalty"):

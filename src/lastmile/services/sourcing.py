@@ -23,7 +23,14 @@ from lastmile.domain import (
     Sku,
     StockLevel,
 )
-from lastmile.fulfillment.cartonization import BoxCatalogue, Carton, ItemTooLarge, PackUnit, pack
+from lastmile.fulfillment.cartonization import (
+    BoxCatalogue,
+    Carton,
+    ItemTooLarge,
+    PackUnit,
+    fits_alone,
+    pack,
+)
 from lastmile.fulfillment.consolidation import ConsolidationResult, consolidate
 from lastmile.fulfillment.sourcing import source_batch
 from lastmile.fulfillment.sourcing_arrays import StockTable
@@ -38,6 +45,8 @@ from lastmile.services.unit_of_work import UnitOfWork, retry_on_conflict
 __all__ = ["SourcingReport", "parcels_for", "source_orders"]
 
 SOURCEABLE = (OrderStatus.VALIDATED, OrderStatus.BACKORDERED)
+# Box code of a unit too large for every box: it ships in its own packaging.
+OWN_PACKAGING = "OWN"
 
 
 @dataclass(frozen=True)
@@ -73,11 +82,36 @@ def _parcel(shipment_id: str, n: int, carton: Carton) -> Parcel:
 
 def parcels_for(
     shipment_id: str, items: Sequence[ParcelItem], skus: dict[str, Sku], catalogue: BoxCatalogue
-) -> list[Parcel]:
-    """Pack a shipment's items into parcels; raises ItemTooLarge for an unboxable unit."""
-    return [
-        _parcel(shipment_id, n + 1, c) for n, c in enumerate(pack(_units(items, skus), catalogue))
-    ]
+) -> tuple[list[Parcel], list[str]]:
+    """Pack a shipment's items into parcels.
+
+    A unit no box of the catalogue takes ships in its own packaging as a parcel of its
+    own (box code ``OWN``); the second list names each such unit with the reason.
+    """
+    units = _units(items, skus)
+    boxable, own, problems = [], [], []
+    for unit in units:
+        if any(fits_alone(unit, box) for box in catalogue.boxes):
+            boxable.append(unit)
+            continue
+        try:
+            pack([unit], catalogue)
+        except ItemTooLarge as error:
+            own.append(unit)
+            problems.append(f"{shipment_id}: {error}; ships in its own packaging")
+    parcels = [_parcel(shipment_id, n + 1, c) for n, c in enumerate(pack(boxable, catalogue))]
+    for unit in own:
+        parcels.append(
+            Parcel(
+                parcel_id=f"{shipment_id}-P{len(parcels) + 1}",
+                box_code=OWN_PACKAGING,
+                items=(ParcelItem(unit.sku_id, 1, unit.order_id),),
+                weight_kg=unit.weight_kg,
+                volume_l=round(unit.volume_cm3 / 1000.0, 3),
+                value=unit.value,
+            )
+        )
+    return parcels, problems
 
 
 def _load_orders(uow: UnitOfWork, order_ids: Sequence[str] | None) -> list[Order]:
@@ -182,16 +216,14 @@ def source_orders(
                 tz=policy.timezone,
                 new_id=lambda k, n: f"SHP-{k.day:%Y%m%d}-{batch}-{n:05d}",
             )
-            unpackable = []
+            unpackable: list[str] = []
             n_parcels = 0
             for planned in merged.shipments:
                 shipment = planned.shipment
-                try:
-                    shipment.parcels = parcels_for(
-                        shipment.shipment_id, planned.items, skus, catalogue
-                    )
-                except ItemTooLarge as error:
-                    unpackable.append(f"{shipment.shipment_id}: {error}")
+                shipment.parcels, problems = parcels_for(
+                    shipment.shipment_id, planned.items, skus, catalogue
+                )
+                unpackable.extend(problems)
                 n_parcels += len(shipment.parcels)
                 uow.shipments.add(shipment)
             uow.commit()

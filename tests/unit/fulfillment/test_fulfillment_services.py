@@ -58,8 +58,12 @@ def test_shipment_that_no_box_fits_is_reported_with_sku_and_catalogue():
     uow = seeded()
     tiny = BoxCatalogue("tiny", (Box("T", 5, 5, 5, 1.0),))
     report = source_orders(uow=uow, travel=TRAVEL, now=NOW, catalogue=tiny)
-    assert len(report.unpackable) == 1
+    assert len(report.unpackable) == 4  # every unit: three mugs and a lamp
     assert "'A'" in report.unpackable[0] and "'tiny'" in report.unpackable[0]
+    with uow:
+        (shipment,) = uow.shipments.list()
+    assert {p.box_code for p in shipment.parcels} == {"OWN"}
+    assert sum(i.quantity for p in shipment.parcels for i in p.items) == 4
 
 
 def test_orders_in_other_states_are_skipped_and_named():
