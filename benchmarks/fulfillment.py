@@ -292,7 +292,7 @@ def sqlite_batch(world: World) -> dict[str, Any]:
         "parcels": report.parcels,
         "units_reserved": reserved,
         "outbox_events": events,
-        "unpackable": len(report.unpackable),
+        "units_in_own_packaging": len(report.unpackable),
     }
 
 
