@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 import pyvrp
 from numpy.typing import NDArray
-from pyvrp.stop import MaxRuntime
 
 from lastmile.routing.problem import HORIZON, RoutingProblem
 from lastmile.routing.solution import (
@@ -251,6 +250,20 @@ def _from_pyvrp(
     return tuple(routes), unserved
 
 
+@dataclass(frozen=True)
+class _Deadline:
+    """Stop at a wall-clock moment fixed before translation and construction began.
+
+    PyVRP's ``MaxRuntime`` starts counting at its first call, after the initial solution
+    is built, which lets a large instance overrun the budget it was given.
+    """
+
+    at: float
+
+    def __call__(self, best_cost: float) -> bool:
+        return time.perf_counter() >= self.at
+
+
 @dataclass
 class PyVRPSolver:
     """lastmile's default solver: PyVRP's iterated local search / HGS."""
@@ -272,10 +285,9 @@ class PyVRPSolver:
             return RoutingSolution(routes=(), solver=self.name)
         tr = translate(problem)
         init = _to_pyvrp(tr, problem, initial) if initial is not None else None
-        remaining = max(0.01, stop.seconds - (time.perf_counter() - began))
         result = pyvrp.solve(
             tr.data,
-            stop=MaxRuntime(remaining),
+            stop=_Deadline(began + stop.seconds),
             seed=seed,
             collect_stats=False,
             display=self.display,
