@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from lastmile.adapters.db.tables_tracking import webhook_deliveries as wd
 from lastmile.adapters.db.tables_tracking import webhook_subscriptions as ws
@@ -46,6 +47,14 @@ class SqlWebhookStore:
             )
 
     def enqueue(self, deliveries: Sequence[Delivery]) -> int:
+        try:
+            return self._enqueue(deliveries)
+        except IntegrityError:
+            # Another relay queued some of them between our read and our insert; the
+            # second pass sees them and adds only the rest.
+            return self._enqueue(deliveries)
+
+    def _enqueue(self, deliveries: Sequence[Delivery]) -> int:
         if not deliveries:
             return 0
         added = 0

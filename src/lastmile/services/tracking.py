@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from lastmile.domain import NotFound, Route
+from lastmile.domain import GeoPoint, NotFound, Route
+from lastmile.geo.travel import TravelTimeSource
 from lastmile.services.unit_of_work import UnitOfWork
+from lastmile.tracking.eta import retime
 from lastmile.tracking.evidence import ChainProblem, verify_chain
 from lastmile.tracking.store import TrackingRepository
 from lastmile.tracking.view import TrackingView, build_view, looks_like_token
@@ -21,9 +23,18 @@ def route_of_shipment(uow: UnitOfWork, shipment_id: str) -> Route | None:
 
 
 def track(
-    *, uow: UnitOfWork, tracking: TrackingRepository, token: str, now: datetime | None = None
+    *,
+    uow: UnitOfWork,
+    tracking: TrackingRepository,
+    token: str,
+    now: datetime | None = None,
+    positions: Mapping[str, GeoPoint] | None = None,
+    travel: TravelTimeSource | None = None,
 ) -> TrackingView:
     """Return the tracking view behind a token.
+
+    With the vans' live ``positions`` and a ``travel`` source, the ETA is re-timed from
+    where the van is now; without them it follows the plan shifted by the van's lateness.
 
     Raises
     ------
@@ -37,7 +48,11 @@ def track(
         shipment = uow.shipments.get(shipment_id) if shipment_id else None
         if shipment is None or shipment.tracking_token != token:
             raise NotFound("tracking", "token")
-        return build_view(shipment, route_of_shipment(uow, shipment.shipment_id), now=now)
+        route = route_of_shipment(uow, shipment.shipment_id)
+        position = (positions or {}).get(route.vehicle_id) if route is not None else None
+        if route is not None and position is not None and travel is not None:
+            route = retime(route, position=position, now=now, travel=travel).route
+        return build_view(shipment, route, now=now)
 
 
 def verify_evidence(

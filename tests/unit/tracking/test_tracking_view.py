@@ -78,3 +78,30 @@ def test_an_unknown_or_malformed_token_is_not_found(token: str) -> None:
     w = build()
     with pytest.raises(NotFound):
         track(uow=w.uow, tracking=w.tracking, token=token, now=T0)
+
+
+def test_the_eta_is_retimed_from_the_vans_live_position() -> None:
+    from lastmile.domain import GeoPoint
+    from lastmile.geo.travel import HaversineTravelTimes
+
+    w = build(stops=3)
+    token = token_of(w, "sh02")
+    travel = HaversineTravelTimes(warn=False)
+    near = track(
+        uow=w.uow,
+        tracking=w.tracking,
+        token=token,
+        now=T0,
+        travel=travel,
+        positions={"V0": GeoPoint(39.29, -76.60)},
+    )
+    far = track(
+        uow=w.uow,
+        tracking=w.tracking,
+        token=token,
+        now=T0,
+        travel=travel,
+        positions={"V0": GeoPoint(39.40, -76.60)},
+    )  # 12 km away
+    assert near.eta is not None and far.eta is not None
+    assert far.eta.start > near.eta.start + timedelta(minutes=15)
