@@ -56,12 +56,12 @@ def config_from(orders: int, vans: int, seed: int, osm: Path | None) -> Scenario
     from lastmile.sim.scenario import ScenarioConfig
 
     if osm is not None and not osm.is_file():
-        console.print(f"[red]error:[/red] OSM file {osm} not found")
+        console.print(f"[red]error:[/red] OSM file {osm} not found", soft_wrap=True)
         raise typer.Exit(2)
     try:
         return ScenarioConfig(orders=orders, vans=vans, seed=seed, osm_path=osm)
     except InvalidValue as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from exc
 
 
@@ -82,7 +82,7 @@ def run_session(
                 report_path=report,
             )
     except (InvalidValue, FileNotFoundError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from exc
 
 

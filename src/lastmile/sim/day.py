@@ -184,6 +184,7 @@ class _Day:
                     {s.sku_id: s for s in self.sc.skus},
                     delivery_date=self.sc.day.isoformat(),
                     enabled=self.policy.consolidate,
+                    batch=f"-W{wave.number}",
                 )
                 + self.unplanned
             )

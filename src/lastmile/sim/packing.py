@@ -125,6 +125,7 @@ def consolidate(
     *,
     delivery_date: str,
     enabled: bool = True,
+    batch: str = "",
 ) -> list[Shipment]:
     """Group picks into shipments (one per warehouse, building and window when enabled)."""
     by_order = {o.order_id: o for o in orders}
@@ -144,7 +145,7 @@ def consolidate(
     for n, (key, group) in enumerate(sorted(groups.items())):
         order_ids = sorted({p.order_id for p in group})
         first = by_order[order_ids[0]]
-        shipment_id = f"SHP-{delivery_date}-{key[0]}-{n:05d}"
+        shipment_id = f"SHP-{delivery_date}{batch}-{key[0]}-{n:05d}"
         shipments.append(
             Shipment(
                 shipment_id=shipment_id,
