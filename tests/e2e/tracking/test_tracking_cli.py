@@ -63,3 +63,23 @@ def test_verify_evidence_detects_a_deleted_record(tmp_path: Path) -> None:
     result = runner.invoke(app, ["verify-evidence", "--database-url", url])
     assert result.exit_code == 1
     assert "deleted" in result.output
+
+
+def test_add_webhook_then_relay_once_queues_every_event_and_records_the_failure(
+    tmp_path: Path,
+) -> None:
+    from lastmile.adapters.webhook_store import SqlWebhookStore
+
+    engine, url = _deliver_all(tmp_path)
+    # Nothing listens on port 9 of this host: every POST fails and is scheduled again.
+    result = runner.invoke(
+        app, ["add-webhook", "http://127.0.0.1:9/hooks", "--kind", "stop.", "--database-url", url]
+    )
+    assert result.exit_code == 0, result.output
+    assert "secret" in result.output
+    result = runner.invoke(app, ["relay", "--once", "--database-url", url])
+    assert result.exit_code == 0, result.output
+    assert "relayed" in result.output
+    deliveries = SqlWebhookStore(engine).all()
+    assert len(deliveries) == 3  # the three stop.delivered events, nothing else
+    assert all(d.attempts == 1 and d.last_error for d in deliveries)
