@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from lastmile.api.schemas.common import Id, Strict
 from lastmile.domain import (
@@ -26,10 +27,17 @@ class WarehouseCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    same_day_cutoff: time = time(12, 0)
-    next_day_cutoff: time = time(22, 0)
+    same_day_cutoff: time = Field(default=time(12, 0), description="local time, no offset")
+    next_day_cutoff: time = Field(default=time(22, 0), description="local time, no offset")
     pick_capacity_per_hour: int = Field(default=500, gt=0, le=1_000_000)
     handling_cost: float = Field(default=0.0, ge=0, le=1e6)
+
+    @field_validator("same_day_cutoff", "next_day_cutoff")
+    @classmethod
+    def _local(cls, value: time) -> time:
+        if value.tzinfo is not None:
+            raise ValueError("must be a local time without a UTC offset, e.g. 12:00")
+        return value
 
     def to_domain(self) -> Warehouse:
         location = (
@@ -46,13 +54,17 @@ class WarehouseCreate(Strict):
         )
 
 
+# Local wall-clock times: JSON Schema's "time" format would demand a UTC offset.
+LocalTime = Annotated[str, Field(pattern=r"^\d{2}:\d{2}:\d{2}$", examples=["12:00:00"])]
+
+
 class WarehouseRead(BaseModel):
     warehouse_id: str
     name: str
     lat: float | None
     lon: float | None
-    same_day_cutoff: time
-    next_day_cutoff: time
+    same_day_cutoff: LocalTime
+    next_day_cutoff: LocalTime
     pick_capacity_per_hour: int
     handling_cost: float
 
@@ -63,8 +75,8 @@ class WarehouseRead(BaseModel):
             name=w.name,
             lat=w.location.lat if w.location else None,
             lon=w.location.lon if w.location else None,
-            same_day_cutoff=w.same_day_cutoff,
-            next_day_cutoff=w.next_day_cutoff,
+            same_day_cutoff=w.same_day_cutoff.strftime("%H:%M:%S"),
+            next_day_cutoff=w.next_day_cutoff.strftime("%H:%M:%S"),
             pick_capacity_per_hour=w.pick_capacity_per_hour,
             handling_cost=w.handling_cost,
         )
