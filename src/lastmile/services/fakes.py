@@ -283,6 +283,7 @@ class FakeUnitOfWork:
         self.store = store if store is not None else FakeStore()
         self.commits = 0
         self.committed = False
+        self._in_transaction = False
         self._open(clone(self.store))
 
     def _open(self, working: FakeStore) -> None:
@@ -298,6 +299,10 @@ class FakeUnitOfWork:
         self.outbox = FakeOutboxRepository(working)
 
     def __enter__(self) -> Self:
+        # Same rule as the SQLAlchemy unit of work, so a nesting bug shows up in unit tests.
+        if self._in_transaction:
+            raise RuntimeError("the unit of work is already open; nest a new one instead")
+        self._in_transaction = True
         self.committed = False
         self._open(clone(self.store))
         return self
@@ -308,6 +313,7 @@ class FakeUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._in_transaction = False
         self.rollback()
 
     def commit(self) -> None:
