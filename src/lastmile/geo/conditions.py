@@ -148,6 +148,16 @@ class Polygon:
         if len(self.vertices) < 3:
             raise ValueError("polygon with fewer than 3 vertices not understood.")
 
+    @classmethod
+    def from_geojson(cls, geometry: Mapping[str, object]) -> Polygon:
+        """Build from a GeoJSON ``Polygon`` geometry (outer ring, ``[lon, lat]`` positions)."""
+        if geometry.get("type") != "Polygon":
+            raise ValueError(f"GeoJSON type {geometry.get('type')!r} not understood; need Polygon.")
+        rings = geometry.get("coordinates")
+        if not isinstance(rings, Sequence) or not rings or not isinstance(rings[0], Sequence):
+            raise ValueError("GeoJSON polygon without coordinates not understood.")
+        return cls(tuple(GeoPoint(float(p[1]), float(p[0])) for p in rings[0]))
+
     def contains(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.bool_]:
         """Tell, for each position, whether it lies inside (even-odd ray casting)."""
         ys = np.array([v.lat for v in self.vertices])

@@ -140,6 +140,8 @@ class RoadTravelTimes:
             driven at ``access_speed_kmh``.
         depart_at
             Departure time: picks the hour of the speed profile and the active events.
+            The whole trip is priced at that hour (a static snapshot, not a
+            time-dependent search); re-ask with a later ``depart_at`` for later legs.
 
         Raises
         ------

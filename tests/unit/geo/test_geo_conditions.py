@@ -153,3 +153,12 @@ def test_slowdown_factor_outside_zero_one_is_refused(factor: float) -> None:
 def test_profile_with_the_wrong_number_of_hours_is_refused() -> None:
     with pytest.raises(ValueError, match="not 24"):
         SpeedProfile(weekday={"primary": (1.0,) * 23})
+
+
+def test_polygon_from_geojson_reads_lon_lat_positions() -> None:
+    ring = [[LON0, LAT0], [LON0 + 0.01, LAT0], [LON0 + 0.01, LAT0 + 0.01], [LON0, LAT0]]
+    poly = Polygon.from_geojson({"type": "Polygon", "coordinates": [ring]})
+    inside = poly.contains(np.array([LAT0 + 0.002]), np.array([LON0 + 0.008]))
+    assert inside.tolist() == [True]
+    with pytest.raises(ValueError, match="not understood"):
+        Polygon.from_geojson({"type": "Point", "coordinates": [LON0, LAT0]})
