@@ -77,6 +77,8 @@ class Insertion:
     arrival: float
     detour_s: float
     detour_m: float
+    #: How many of the route's planned stops come before the new one.
+    position: int = 0
 
 
 def _project(lat: F64, lon: F64, lat0: float) -> F64:
@@ -145,6 +147,7 @@ class DayPlanIndex:
         deadline: list[float] = []
         leg_from: list[int] = []
         leg_route: list[int] = []
+        leg_pos: list[int] = []
         for r, planned in enumerate(routes):
             shift_end = planned.vehicle.shift.end.timestamp()
             deadlines = planned.deadlines or {}
@@ -177,6 +180,7 @@ class DayPlanIndex:
                 if k < len(nodes) - 1:
                     leg_from.append(base + k)
                     leg_route.append(r)
+                    leg_pos.append(k)
         self.lat = np.array(lat, dtype=np.float64)
         self.lon = np.array(lon, dtype=np.float64)
         node_dep = np.array(dep, dtype=np.float64)
@@ -184,6 +188,7 @@ class DayPlanIndex:
         a = np.array(leg_from, dtype=np.int64)
         b = a + 1
         self.leg_route = np.array(leg_route, dtype=np.int64)
+        self.leg_pos = np.array(leg_pos, dtype=np.int64)
         self.leg_a, self.leg_b = a, b
         self.leg_dep = node_dep[a] if len(a) else np.zeros(0)
         self.leg_m = (
@@ -315,5 +320,6 @@ class DayPlanIndex:
                     arrival=float(start[w, j]),
                     detour_s=float(delay[w, j]),
                     detour_m=float(max(detour_m[j], 0.0)),
+                    position=int(self.leg_pos[legs[j]]),
                 )
         return out
