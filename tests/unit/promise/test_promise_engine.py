@@ -150,3 +150,38 @@ def test_a_warehouse_with_a_later_cutoff_still_offers_same_day() -> None:
         warehouses=[late], stock={("W1", "SKU1"): 10}, plans={DAY: index(route_east(start=at(16)))}
     )
     assert eng.quote(cart(), now=at(14)).offers(SAME)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    whs=st.lists(
+        st.tuples(st.floats(-0.6, 0.6), st.floats(-0.6, 0.6), st.integers(0, 3)),
+        min_size=1,
+        max_size=4,
+    ),
+    qty=st.integers(1, 3),
+)
+def test_same_day_is_offered_only_from_a_warehouse_in_reach_holding_the_whole_cart(
+    whs: list[tuple[float, float, int]], qty: int
+) -> None:
+    from lastmile.domain import GeoPoint
+    from lastmile.promise import PromisePolicy
+
+    from .builders import DEPOT
+
+    warehouses = [
+        warehouse(f"W{i}", GeoPoint(DEPOT.lat + dlat, DEPOT.lon + dlon))
+        for i, (dlat, dlon, _) in enumerate(whs)
+    ]
+    stock = {(f"W{i}", "SKU1"): units for i, (_, _, units) in enumerate(whs)}
+    routes = [route_east(f"R{i}", depot_id=f"W{i}") for i in range(len(whs))]
+    eng = PromiseEngine(warehouses=warehouses, stock=stock, plans={DAY: index(*routes)})
+    c = cart(qty=qty)
+    result = eng.quote(c, now=at(9))
+    reach = PromisePolicy().same_day_reach_m
+    for option in result.options:
+        if option.option is SAME:
+            wh = next(w for w in warehouses if w.warehouse_id == option.warehouse_id)
+            assert stock[(wh.warehouse_id, "SKU1")] >= qty
+            assert wh.location is not None and c.address.point is not None
+            assert wh.location.distance_m(c.address.point) <= reach
