@@ -39,6 +39,10 @@ def demo(
 
     config = config_from(orders, vans, seed, osm)
     report = out / "report.html"
+    if serve:
+        from lastmile.sim.store import prepare
+
+        prepare()
     session = run_session(config, with_compare=compare, report=report, workers=workers)
     print_kpis(session.kpis)
     if session.rows:
@@ -51,7 +55,7 @@ def demo(
         from lastmile.sim.store import store_day
 
         with console.status("storing the simulated day in the database"):
-            where = store_day(session)
+            where = store_day(session, folder=out)
         console.print(f"stored the day in {where}; starting the dashboard")
         serve_api(host="127.0.0.1", port=8000, database_url=where, log_level="info")
 

@@ -150,6 +150,8 @@ class _Day:
             forecast_units_next_week=forecast_total,
             timings=dict(self.timings),
             capabilities=dict(self.capabilities),
+            orders=self.orders,
+            levels=self.levels,
             address_errors=self.address_counts[0],
             address_errors_held=self.address_counts[1],
             address_errors_corrected=self.address_counts[2],

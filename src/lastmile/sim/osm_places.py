@@ -93,7 +93,7 @@ class OsmPlaces:
     bounds: tuple[float, float, float, float]  # min_lat, min_lon, max_lat, max_lon
 
 
-class _Collector(osmium.SimpleHandler):  # type: ignore[misc]
+class _Collector(osmium.SimpleHandler):
     def __init__(self) -> None:
         super().__init__()
         self.addresses: list[AddressPoint] = []

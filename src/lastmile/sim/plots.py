@@ -12,13 +12,14 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
 
 from lastmile.sim.compare import EtaPoint, Row
 from lastmile.sim.records import DayResult
 from lastmile.sim.world import World
 
 
-def _png(fig: plt.Figure) -> bytes:
+def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
@@ -37,7 +38,7 @@ def route_map(world: World, result: DayResult) -> bytes:
         ],
         axis=1,
     )
-    ax.add_collection(LineCollection(segments, colors="#d0d0d0", linewidths=0.4, zorder=1))
+    ax.add_collection(LineCollection(list(segments), colors="#d0d0d0", linewidths=0.4, zorder=1))
     points = world.travel.points
     cmap = plt.get_cmap("tab20")
     for k, route in enumerate(result.routes):

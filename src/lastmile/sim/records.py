@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from lastmile.domain import GeoPoint, ProofMethod, Shipment
+from lastmile.domain import GeoPoint, Order, ProofMethod, Shipment, StockLevel
 from lastmile.sim.scenario import Scenario
 
 
@@ -136,6 +136,8 @@ class DayResult:
     forecast_units_next_week: float
     timings: dict[str, float]
     capabilities: dict[str, str]
+    orders: list[Order] = field(default_factory=list)
+    levels: dict[tuple[str, str], StockLevel] = field(default_factory=dict)
     address_errors: int = 0
     address_errors_held: int = 0
     address_errors_corrected: int = 0

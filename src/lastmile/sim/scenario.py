@@ -494,6 +494,12 @@ def _fleet(
     counts = np.floor(share * config.vans).astype(int)
     for j in np.argsort(-(share * config.vans - counts))[: config.vans - counts.sum()]:
         counts[j] += 1
+    # Every warehouse that ships needs a van, as long as the fleet has one to spare.
+    for j in np.flatnonzero(counts == 0):
+        donor = int(np.argmax(counts))
+        if counts[donor] > 1:
+            counts[donor] -= 1
+            counts[j] += 1
     day0 = datetime.combine(config.day, time(0), LOCAL)
     shift = Shift(
         day0 + timedelta(hours=config.shift_start.hour, minutes=config.shift_start.minute),
