@@ -75,6 +75,10 @@ def forecast(
     plots: Annotated[int, typer.Option(min=0, help="PNG plots for the N riskiest series.")] = 5,
     report_days: Annotated[int, typer.Option(min=1)] = 14,
     jobs: Annotated[int, typer.Option(min=1, help="Processes for the forecasts.")] = 1,
+    profile: Annotated[
+        str,
+        typer.Option(help="Candidate models: full, standard, fast, or auto (by number of series)."),
+    ] = "auto",
 ) -> None:
     """Forecast demand per SKU x warehouse and suggest orders, from a CSV or the database."""
     from lastmile.inventory.importing import HistoryImportError, read_history_csv
@@ -86,6 +90,8 @@ def forecast(
         plan_inventory_from_ledger,
     )
 
+    if profile not in ("auto", "full", "standard", "fast"):
+        raise typer.BadParameter(f"--profile {profile!r} not understood")
     if (history is None) == (not database):
         raise typer.BadParameter("give exactly one of --history FILE or --database")
     settings = PlanSettings(
@@ -93,6 +99,7 @@ def forecast(
         lead_time=lead_time,
         report_days=report_days,
         n_jobs=jobs,
+        profile=profile,  # type: ignore[arg-type]
         target=ServiceTarget(service_level, "fill_rate" if fill_rate else "cycle"),
     )
     with Progress(

@@ -16,6 +16,7 @@ import numpy as np
 from lastmile.inventory.fallback import NewSku, new_sku_forecasts, series_id
 from lastmile.inventory.forecast import FloatArray, ForecastBatch, ForecastConfig, forecast_batch
 from lastmile.inventory.history import DemandHistory, DemandSeries, demand_from_movements
+from lastmile.inventory.models import Profile
 from lastmile.inventory.policy import (
     PolicyTable,
     PurchaseSuggestion,
@@ -45,6 +46,7 @@ class PlanSettings:
     order_cycle: int = 7
     report_days: int = 14
     n_jobs: int = 1
+    profile: Profile = "auto"
     transfer_costs: TransferCosts | None = None
 
     def lead_time_of(self, warehouse_id: str) -> int:
@@ -104,6 +106,7 @@ def plan_inventory(
         ),
         season_length=7,
         n_jobs=cfg.n_jobs,
+        profile=cfg.profile,
     )
     batch = forecast_batch(ids, values, fc_cfg)
     notes = list(history.notes)
