@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lastmile.domain import (
     Address,
@@ -201,3 +203,25 @@ def test_an_open_ring_is_closed_and_contains_its_inside() -> None:
     area = Area.from_geojson([[-76.6, 39.3], [-76.5, 39.3], [-76.5, 39.4], [-76.6, 39.4]])
     assert area.contains_point(GeoPoint(39.35, -76.55))
     assert not area.contains_point(GeoPoint(39.45, -76.55))
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=6) | st.dictionaries(st.text(max_size=12), inner, max_size=3)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    raw=json_values | st.lists(st.lists(st.floats(-200, 200), min_size=2, max_size=3), max_size=8)
+)
+def test_any_json_is_either_a_polygon_or_a_clear_polygon_error(raw: Any) -> None:
+    try:
+        area = Area.from_geojson(raw)
+    except InvalidValue as err:
+        assert err.field == "polygon" and err.reason
+    else:
+        assert len(area.ring) >= 3 and abs(area.signed_area()) > 0
