@@ -170,6 +170,14 @@ class FakeOrderRepository:
                 return order
         return None
 
+    def get_by_external_ids(self, client_id: str, external_ids: Sequence[str]) -> dict[str, Order]:
+        wanted = set(external_ids)
+        return {
+            o.external_id: o
+            for o in self._store.orders.values()
+            if o.client_id == client_id and o.external_id in wanted
+        }
+
     def list(self, *, status: OrderStatus | None = None, limit: int | None = None) -> list[Order]:
         found = [o for o in self._store.orders.values() if status is None or o.status is status]
         found.sort(key=lambda o: (o.placed_at, o.order_id))

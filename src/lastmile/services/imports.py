@@ -172,6 +172,8 @@ def _upsert(
     check: Callable[[Record, Any], RowError | None] | None = None,
 ) -> None:
     seen: dict[str, int] = {}
+    # Loaded once: a lookup per row would flush the growing session each time.
+    current = {getattr(x, id_column): x for x in repo.list()}
     for record, item in _parsed(file, records, parse, bad):
         key = getattr(item, id_column)
         if key in seen:
@@ -182,7 +184,7 @@ def _upsert(
         if problem is not None:
             bad[record.line].append(problem)
             continue
-        existing = repo.get(key)
+        existing = current.get(key)
         if existing is None:
             repo.add(item)
             report.created += 1
@@ -231,7 +233,11 @@ def _apply_stock(
     parsed: list[tuple[Record, StockRow]] = _parsed(file, records, parse_stock, bad)
     skus = uow.skus.existing_ids([row.sku_id for _, row in parsed])
     warehouses = {w.warehouse_id for w in uow.warehouses.list()}
+    wanted = sorted({row.sku_id for _, row in parsed if row.sku_id in skus})
     levels: dict[tuple[str, str], StockLevel] = {}
+    for i in range(0, len(wanted), 500):
+        for level in uow.stock.list(sku_ids=wanted[i : i + 500]):
+            levels[(level.sku_id, level.warehouse_id)] = level
     for record, row in parsed:
         problems = []
         if row.sku_id not in skus:
@@ -246,12 +252,10 @@ def _apply_stock(
             bad[record.line].extend(problems)
             continue
         key = (row.sku_id, row.warehouse_id)
-        level = levels.get(key) or uow.stock.get(*key, for_update=True)
-        if level is None:
-            level = StockLevel(*key)
-            uow.stock.add(level)
-        levels[key] = level
-        level.receive(row.quantity, reference=row.reference)
+        if key not in levels:
+            levels[key] = StockLevel(*key)
+            uow.stock.add(levels[key])
+        levels[key].receive(row.quantity, reference=row.reference)
         report.created += 1
 
 
@@ -284,7 +288,14 @@ def _apply_orders(
     parsed: list[tuple[Record, OrderRow]] = _parsed(file, records, parse_order, bad)
     skus = uow.skus.existing_ids([ln.sku_id for _, row in parsed for ln in row.lines])
     now = datetime.now(UTC)
-    for (client_id, external_id), rows in _merge_order_rows(file, parsed, bad).items():
+    groups = _merge_order_rows(file, parsed, bad)
+    # One query per client up front: a lookup per order would flush the growing session
+    # every time and make large imports quadratic.
+    stored: dict[str, dict[str, Order]] = {}
+    for client_id in {client for client, _ in groups}:
+        ids = [external for client, external in groups if client == client_id]
+        stored[client_id] = uow.orders.get_by_external_ids(client_id, ids)
+    for (client_id, external_id), rows in groups.items():
         lines: list[OrderLine] = []
         for record, row in rows:
             for line in row.lines:
@@ -327,7 +338,7 @@ def _apply_orders(
             client_id,
             first.placed_at,
         )
-        existing = uow.orders.get_by_external_id(client_id, external_id)
+        existing = stored.get(client_id, {}).get(external_id)
         if existing is not None:
             if _same_order(existing, command):
                 report.unchanged += 1

@@ -68,12 +68,22 @@ _ORDERED = {Order: "lines", Shipment: "parcels", Route: "stops"}
 
 
 def renumber_positions(session: Session, _context: Any = None, _instances: Any = None) -> None:
-    """Store each child's index in its list as ``position`` before every flush.
+    """Store each child's index in its list as ``position`` (new and changed parents).
 
-    Done at flush time rather than on list events, so any way of reordering a list
-    (assigning a new one, ``sort()``, ``insert``) is saved.
+    Runs before every flush rather than on list events, so any way of reordering a list
+    (assigning a new one, ``insert``) is saved; the unit of work also calls
+    ``renumber_all`` at commit for in-place reorders that leave nothing dirty.
     """
-    for obj in [*session.identity_map.values(), *session.new]:
+    _renumber([*session.new, *session.dirty])
+
+
+def renumber_all(session: Session) -> None:
+    """Renumber every ordered collection the session holds."""
+    _renumber([*session.identity_map.values(), *session.new])
+
+
+def _renumber(objects: list[Any]) -> None:
+    for obj in objects:
         attribute = _ORDERED.get(type(obj))
         if attribute is None:
             continue

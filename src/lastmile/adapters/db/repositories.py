@@ -143,6 +143,17 @@ class SqlOrderRepository:
         stmt = select(Order).where(c.client_id == client_id, c.external_id == external_id)
         return self.session.scalars(stmt).one_or_none()
 
+    def get_by_external_ids(self, client_id: str, external_ids: Sequence[str]) -> dict[str, Order]:
+        c = t.orders.c
+        wanted = sorted(set(external_ids))
+        found: dict[str, Order] = {}
+        for i in range(0, len(wanted), 500):
+            stmt = select(Order).where(
+                c.client_id == client_id, c.external_id.in_(wanted[i : i + 500])
+            )
+            found.update((o.external_id, o) for o in self.session.scalars(stmt))
+        return found
+
     def list(self, *, status: OrderStatus | None = None, limit: int | None = None) -> list[Order]:
         c = t.orders.c
         stmt = select(Order).order_by(c.placed_at, c.order_id)

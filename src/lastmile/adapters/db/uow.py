@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from lastmile.adapters.db.mapping import renumber_positions, start_mappers
+from lastmile.adapters.db.mapping import renumber_all, renumber_positions, start_mappers
 from lastmile.adapters.db.repositories import (
     SqlIdempotencyRepository,
     SqlOrderRepository,
@@ -115,7 +115,7 @@ class SqlAlchemyUnitOfWork:
         session = self.session
         try:
             # In-place reorders (list.sort) leave nothing dirty, so no flush would see them.
-            renumber_positions(session)
+            renumber_all(session)
             movements, events, emitters = self._collect(session)
             self.stock.write_ledger(movements)
             self.outbox.add_many(events)
