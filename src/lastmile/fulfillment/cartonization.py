@@ -262,9 +262,19 @@ def pack(units: Sequence[PackUnit], catalogue: BoxCatalogue) -> list[Carton]:
     ItemTooLarge
         When a unit fits no box of the catalogue; names the SKU and the catalogue.
     """
+    # The smallest box each distinct unit fits alone; units of one SKU are checked once.
+    smallest: dict[tuple[tuple[float, float, float], float], Box | None] = {}
     for unit in units:
-        if not any(fits_alone(unit, b) for b in catalogue.boxes):
+        key = (unit.dims, unit.weight_kg)
+        if key not in smallest:
+            smallest[key] = next((b for b in catalogue.boxes if fits_alone(unit, b)), None)
+        if smallest[key] is None:
             raise ItemTooLarge(unit.sku_id, _size(unit), catalogue)
+    if len(units) == 1:
+        box = smallest[units[0].dims, units[0].weight_kg]
+        assert box is not None
+        placed, _ = fill_box(box, units)
+        return [Carton(box, tuple(placed))]
     remaining = sorted(units, key=lambda u: (u.volume_cm3, max(u.dims)), reverse=True)
     cartons: list[Carton] = []
     while remaining:

@@ -90,8 +90,11 @@ def parcels_for(
     """
     units = _units(items, skus)
     boxable, own, problems = [], [], []
+    fits: dict[str, bool] = {}
     for unit in units:
-        if any(fits_alone(unit, box) for box in catalogue.boxes):
+        if unit.sku_id not in fits:
+            fits[unit.sku_id] = any(fits_alone(unit, box) for box in catalogue.boxes)
+        if fits[unit.sku_id]:
             boxable.append(unit)
             continue
         try:
@@ -99,7 +102,8 @@ def parcels_for(
         except ItemTooLarge as error:
             own.append(unit)
             problems.append(f"{shipment_id}: {error}; ships in its own packaging")
-    parcels = [_parcel(shipment_id, n + 1, c) for n, c in enumerate(pack(boxable, catalogue))]
+    cartons = pack(boxable, catalogue) if boxable else []
+    parcels = [_parcel(shipment_id, n + 1, c) for n, c in enumerate(cartons)]
     for unit in own:
         parcels.append(
             Parcel(
