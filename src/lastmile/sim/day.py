@@ -95,7 +95,7 @@ class _Day:
         self.timings: dict[str, float] = defaultdict(float)
         self.capabilities: dict[str, str] = {
             "travel times": world.travel.source_name,
-            "intake / geocoding": "simulator gazetteer over the extract's address points",
+            "intake / geocoding": world.geocoder_name,
             "promise": "warehouse same-day cut-off rule",
             "waves / picking": "simulator waves: cut-off, pick rate per warehouse",
             "cartonization / consolidation": "simulator first-fit-decreasing boxes, "
@@ -228,21 +228,19 @@ class _Day:
 
     # ------------------------------------------------------------------ steps
     def _intake(self, orders: list[Order], cutoff: float) -> list[Order]:
-        geocoded, flags = pipeline.intake(
-            orders, self.world.gazetteer, threshold=self.settings.geocode_review_threshold
-        )
         fresh: list[Order] = []
         for order in orders:
             at = max(order.placed_at, self.sc.at(cutoff - 1))
             if self._cancelled_by(order, cutoff):
                 order.transition(OrderStatus.CANCELLED, reason="cancelled by the customer", at=at)
                 continue
-            order.address = geocoded[order.order_id]
-            self.addresses[order.order_id] = order.address
-            self._check_address(order)
-            if order.order_id in flags:
-                self.flags[order.order_id] = flags[order.order_id]
-                self.carry[order.order_id] = flags[order.order_id]
+            address, held = self.world.intake[order.order_id]
+            order.address = address
+            self.addresses[order.order_id] = address
+            self._check_address(order, held)
+            if held:
+                self.flags[order.order_id] = held
+                self.carry[order.order_id] = held
                 continue
             order.transition(OrderStatus.VALIDATED, at=at)
             due, reason = pipeline.promised_day(order, self.warehouses)
@@ -252,14 +250,14 @@ class _Day:
             fresh.append(order)
         return fresh
 
-    def _check_address(self, order: Order) -> None:
+    def _check_address(self, order: Order, held: str) -> None:
         """Count what intake did with a mistyped or incomplete address (truth is known)."""
         truth = self.sc.truth[order.order_id]
         if not truth.address_error:
             return
         self.address_counts[0] += 1
         point = order.address.point
-        if order.address.confidence < self.settings.geocode_review_threshold:
+        if held:
             self.address_counts[1] += 1
         elif point is not None and point.distance_m(truth.point) <= self.settings.geofence_m:
             self.address_counts[2] += 1

@@ -63,6 +63,37 @@ class _OpenBox:
 
 
 def cartonize(picks: Sequence[Pick], skus: Mapping[str, Sku], prefix: str) -> list[Parcel]:
+    """Pack the picked units with the fulfillment capability's 3D packer.
+
+    Units no box of the standard catalogue holds ship in their own oversize carton. Falls
+    back to the simulator's first-fit decreasing when the capability is not installed.
+    """
+    try:
+        from lastmile.fulfillment.cartonization import BoxCatalogue, PackUnit, fits_alone, pack
+    except ImportError:
+        return first_fit_decreasing(picks, skus, prefix)
+    catalogue = BoxCatalogue.standard()
+    units = [PackUnit.of(skus[p.sku_id], p.order_id) for p in picks for _ in range(p.quantity)]
+    fitting = [u for u in units if any(fits_alone(u, b) for b in catalogue.boxes)]
+    parcels: list[Parcel] = []
+    for k, carton in enumerate(pack(fitting, catalogue)):
+        items = [(skus[pl.unit.sku_id], pl.unit.order_id) for pl in carton.placements]
+        parcels.append(
+            _parcel(f"{prefix}-{k + 1}", carton.box.code, items, carton.box.volume_cm3 / 1000.0)
+        )
+    for k, u in enumerate(x for x in units if not any(fits_alone(x, b) for b in catalogue.boxes)):
+        sku = skus[u.sku_id]
+        parcels.append(
+            _parcel(f"{prefix}-X{k + 1}", "OVERSIZE", [(sku, u.order_id)], sku.volume_l * 1.1)
+        )
+    return parcels
+
+
+def first_fit_decreasing(
+    picks: Sequence[Pick],
+    skus: Mapping[str, Sku],
+    prefix: str,
+) -> list[Parcel]:
     """Pack the picked units into as few standard boxes as first-fit decreasing finds."""
     units = [(skus[p.sku_id], p.order_id) for p in picks for _ in range(p.quantity)]
     units.sort(key=lambda u: (-u[0].volume_l, u[0].sku_id, u[1]))

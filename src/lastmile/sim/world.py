@@ -15,7 +15,8 @@ from datetime import datetime
 
 import numpy as np
 
-from lastmile.domain import GeoPoint
+from lastmile.config import get_settings
+from lastmile.domain import Address, GeoPoint
 from lastmile.geo.conditions import (
     WEATHER_SPEED_FACTOR,
     Conditions,
@@ -26,6 +27,7 @@ from lastmile.geo.conditions import (
 from lastmile.geo.network import RoadNetwork, load_network
 from lastmile.geo.road import RoadTravelTimes
 from lastmile.geo.travel import HaversineTravelTimes, StraightLineEstimateWarning, TravelMatrix
+from lastmile.sim import pipeline
 from lastmile.sim.conditions import CachedTravel, Closure, DayTravel
 from lastmile.sim.conditions import Weather as Rain
 from lastmile.sim.gazetteer import Gazetteer
@@ -44,6 +46,10 @@ class World:
     gazetteer: Gazetteer
     warehouse_location: dict[str, int]
     closed_edges: int
+    # Intake is the same under every policy: each order's parsed, geocoded address, and
+    # the reason it is held for review (empty when it may be routed).
+    intake: dict[str, tuple[Address, str]]
+    geocoder_name: str
 
 
 def hour_factors(network: RoadNetwork, profile: SpeedProfile, day: datetime) -> np.ndarray:
@@ -64,11 +70,18 @@ def build_world(scenario: Scenario) -> World:
         raise NoDrivableNetwork(scenario.places.path, str(exc)) from exc
     if network.edge_count == 0:
         raise NoDrivableNetwork(scenario.places.path, "the road graph has no edge")
+    intake, geocoder_name = _intake(scenario, network)
     points: list[GeoPoint] = []
     for w in [*scenario.warehouses, scenario.central]:
         assert w.location is not None
         points.append(w.location)
     points.extend(GeoPoint(a.lat, a.lon) for a in scenario.address_pool)
+    known = {(p.lat, p.lon) for p in points}
+    for address, held in intake.values():
+        point = address.point
+        if not held and point is not None and (point.lat, point.lon) not in known:
+            known.add((point.lat, point.lon))
+            points.append(point)
     fallback = HaversineTravelTimes(warn=False)
     road = RoadTravelTimes(network, fallback=fallback)
     with warnings.catch_warnings():
@@ -126,7 +139,36 @@ def build_world(scenario: Scenario) -> World:
         Gazetteer(scenario.address_pool),
         locations,
         int(edges.size),
+        intake,
+        geocoder_name,
     )
+
+
+def _intake(scenario: Scenario, network: RoadNetwork) -> tuple[dict[str, tuple[Address, str]], str]:
+    """Parse, validate and geocode every order's address with the geo capability."""
+    threshold = get_settings().geocode_review_threshold
+    try:
+        from lastmile.geo.geocoder import Geocoder
+    except ImportError:
+        geocoded, flags = pipeline.intake(
+            scenario.orders, Gazetteer(scenario.address_pool), threshold=threshold
+        )
+        return (
+            {oid: (a, flags.get(oid, "")) for oid, a in geocoded.items()},
+            "simulator gazetteer over the extract's address points",
+        )
+    geocoder = Geocoder.from_network(network, review_threshold=threshold)
+    out: dict[str, tuple[Address, str]] = {}
+    for order in scenario.orders:
+        found = geocoder.geocode(order.address.raw)
+        address = Address(order.address.raw, found.validation.parsed.parts(), found.geocode)
+        held = (
+            ""
+            if found.status == "ok" and found.geocode is not None
+            else f"address held for review ({found.status}): {found.reason or 'no position'}"
+        )
+        out[order.order_id] = (address, held)
+    return out, "lastmile.geo.geocoder (usaddress parsing, street matching, interpolation)"
 
 
 def _finite(closed: TravelMatrix, open_roads: TravelMatrix) -> TravelMatrix:
