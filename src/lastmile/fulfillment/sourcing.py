@@ -63,7 +63,11 @@ def greedy_allocation(
         for m in Subsets.upto(problem.n_warehouses, policy.split_width).members
     ]
     remaining = available.tolist()
-    cost, feasible = problem.cost.tolist(), problem.feasible.tolist()
+    # Only the rows of the orders served here become lists: a pass may be over a few.
+    cost = dict(zip(order_indices.tolist(), problem.cost[order_indices].tolist(), strict=True))
+    feasible = dict(
+        zip(order_indices.tolist(), problem.feasible[order_indices].tolist(), strict=True)
+    )
     sku, qty, ptr = problem.sku.tolist(), problem.qty.tolist(), problem.ptr.tolist()
     n_w, pen = problem.n_warehouses, policy.split_penalty
     line_wh = [-1] * len(sku)
