@@ -97,3 +97,5 @@ def test_wave_completion_picks_reserved_stock_and_packs_the_orders():
         level = uow.stock.get("A", "NEAR")
         assert (level.on_hand, level.reserved) == (7, 0)
         assert uow.orders.get("o2").status is OrderStatus.PACKED
+    o2_events = [e.kind for e in uow.store.events if e.aggregate_id == "o2"]
+    assert o2_events[-3:] == ["order.sourced", "order.picked", "order.packed"]
