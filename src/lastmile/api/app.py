@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from lastmile.api.live import LiveHub
 from lastmile.config import Settings, get_settings
 from lastmile.geo.travel import TravelTimeSource
 from lastmile.routing.solution import Solver
+from lastmile.services import catalog
 from lastmile.services.auth import AuthService, AuthStore, InMemoryAuthStore
 from lastmile.services.intake import GeocodeFn
 from lastmile.services.promise import PromiseDesk
@@ -98,6 +100,16 @@ class ApiContext:
         stop = threading.Event()
         threading.Thread(target=relay.run, args=(stop,), daemon=True, name="relay").start()
         return stop
+
+    def sku_weights(self, max_age_s: float = 30.0) -> dict[str, float]:
+        """SKU weights by id, re-read at most every ``max_age_s`` (or when a SKU is new)."""
+        cached = self.cache.get("sku_weights")
+        now = time.monotonic()
+        if cached is None or now - cached[0] > max_age_s:
+            weights = catalog.sku_weights(uow=self.uow_factory())
+            self.cache["sku_weights"] = cached = (now, weights)
+        result: dict[str, float] = cached[1]
+        return result
 
     def solver(self) -> Solver:
         """A fresh solver of the configured backend (``LASTMILE_SOLVER``)."""

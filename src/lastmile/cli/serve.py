@@ -49,6 +49,9 @@ def serve(
         ),
     ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="server processes (one per core is typical)")
+    ] = 1,
 ) -> None:
     """Serve the REST API (/docs), the dashboard, driver and tracking pages."""
     import uvicorn
@@ -63,6 +66,27 @@ def serve(
             "[bold]First start: admin API key (shown once, store it now):[/bold]\n"
             f"  {issued.secret}"
         )
+    if workers > 1:
+        # Each worker process builds its own app from the environment; the outbox relay
+        # runs in this parent process only, so every event is relayed once.
+        import os
+
+        os.environ["LASTMILE_DATABASE_URL"] = settings.database_url
+        relay_app = create_app(settings)
+        stop = relay_app.state.ctx.start_relay()
+        console.print(f"lastmile on http://{host}:{port} with {workers} workers")
+        try:
+            uvicorn.run(
+                "lastmile.api.app:create_app",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_level=log_level,
+            )
+        finally:
+            stop.set()
+        return
     app = create_app(settings)
     geocode = app.state.ctx.geocode
     if geocode is not None:

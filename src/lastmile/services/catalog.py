@@ -258,3 +258,9 @@ def shipments_by_id(*, uow: UnitOfWork, shipment_ids: Sequence[str]) -> dict[str
     with uow:
         found = {sid: uow.shipments.get(sid) for sid in shipment_ids}
     return {sid: s for sid, s in found.items() if s is not None}
+
+
+def sku_weights(*, uow: UnitOfWork) -> dict[str, float]:
+    """Return every SKU's unit weight in kg, by id (for pricing carts without a query)."""
+    with uow:
+        return {s.sku_id: s.weight_kg for s in uow.skus.list()}

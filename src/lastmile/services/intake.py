@@ -1,4 +1,5 @@
-"""Order intake from the API: geocode the address, then create the order idempotently.
+"""Order intake from the API: geocode the address, create the order idempotently; and the
+bulk validation of placed orders before sourcing.
 
 Geocoding happens before the transaction (it is pure CPU on the offline geocoder) and
 never refuses an order: an address the geocoder cannot place, or places with low
@@ -24,14 +25,12 @@ def place_order(
     command: CreateOrder,
     idempotency_key: str | None,
     geocode: GeocodeFn | None,
-    review_threshold: float,
 ) -> OrderReceipt:
-    """Geocode the order's address unless it already has a position, create it, and
-    validate it when the position is trusted.
+    """Geocode the order's address unless it already has a position, then create it.
 
-    An order whose address is placed with confidence at or above ``review_threshold``
-    moves to ``validated`` (ready for sourcing); any other stays ``created`` and waits on
-    the exception board for a person to confirm the address.
+    One transaction per order: validation (``created`` -> ``validated`` when the address
+    is trusted) happens in bulk when orders are released to sourcing
+    (``validate_placed_orders``), which keeps intake fast under load.
 
     Parameters
     ----------
@@ -43,25 +42,30 @@ def place_order(
         The request's ``Idempotency-Key`` header, if any.
     geocode
         Address string -> position with confidence (None: cannot place); None to skip.
-    review_threshold
-        Lowest geocode confidence that validates an order without a person.
     """
     address = command.address
     if address.geocode is None and geocode is not None:
         found = geocode(address.raw)
         if found is not None:
             command = replace(command, address=Address(address.raw, address.parts, found))
-    receipt = create_order(uow=uow, command=command, idempotency_key=idempotency_key)
-    order = receipt.order
-    if receipt.created and order.address.confidence >= review_threshold:
-        with uow:
-            stored = uow.orders.get(order.order_id)
-            if stored is not None and stored.status is OrderStatus.CREATED:
-                method = stored.address.geocode.method.value if stored.address.geocode else ""
-                stored.transition(
+    return create_order(uow=uow, command=command, idempotency_key=idempotency_key)
+
+
+def validate_placed_orders(*, uow: UnitOfWork, review_threshold: float) -> list[str]:
+    """Validate every created order whose address is placed with trusted confidence.
+
+    Orders that arrive by import or from the sample network skip the API's intake; this
+    applies the same rule to them. Returns the ids validated.
+    """
+    done: list[str] = []
+    with uow:
+        for order in uow.orders.list(status=OrderStatus.CREATED):
+            if order.address.confidence >= review_threshold:
+                order.transition(
                     OrderStatus.VALIDATED,
-                    reason=f"address placed ({method}, confidence {stored.address.confidence:.2f})",
+                    reason=f"address placed with confidence {order.address.confidence:.2f}",
                 )
-                uow.commit()
-                order = stored
-    return OrderReceipt(order, receipt.created)
+                done.append(order.order_id)
+        if done:
+            uow.commit()
+    return done

@@ -50,7 +50,6 @@ def create_order(
         command=body.to_command(client_id=principal.subject),
         idempotency_key=idempotency_key,
         geocode=ctx.geocode,
-        review_threshold=ctx.settings.geocode_review_threshold,
     )
     if not receipt.created:
         response.status_code = 200

@@ -4,25 +4,31 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lastmile.api.deps import CtxDep, Intake, UowDep
+from lastmile.api.deps import CtxDep, Intake
 from lastmile.api.errors import ERROR_RESPONSES
 from lastmile.api.schemas.promise import PromiseQuery, PromiseRead
-from lastmile.domain import Address, Geocode, GeocodeMethod, GeoPoint, OrderLine
-from lastmile.services.promise import cart_for
+from lastmile.domain import Address, Geocode, GeocodeMethod, GeoPoint, InvalidValue, OrderLine
+from lastmile.promise.model import Cart
 
 router = APIRouter(prefix="/api/v1", tags=["promise"], responses=ERROR_RESPONSES)
 
 
 @router.post("/promise")
-def promise(body: PromiseQuery, _: Intake, uow: UowDep, ctx: CtxDep) -> PromiseRead:
+def promise(body: PromiseQuery, _: Intake, ctx: CtxDep) -> PromiseRead:
     """Same-day, next-day and slot options with ETA window and price, or why not."""
     if body.lat is not None and body.lon is not None:
         geocode: Geocode | None = Geocode(GeoPoint(body.lat, body.lon), 1.0, GeocodeMethod.PROVIDED)
     else:
         geocode = ctx.geocode(body.address) if ctx.geocode else None
-    cart = cart_for(
-        uow=uow,
-        lines=[OrderLine(x.sku_id, x.quantity) for x in body.lines],
-        address=Address(body.address, geocode=geocode),
-    )
+    lines = [OrderLine(x.sku_id, x.quantity) for x in body.lines]
+    weights = ctx.sku_weights()
+    if any(line.sku_id not in weights for line in lines):
+        weights = ctx.sku_weights(max_age_s=0.0)  # a SKU added since the last read
+    for i, line in enumerate(lines):
+        if line.sku_id not in weights:
+            raise InvalidValue(f"lines[{i}].sku_id", f"unknown sku {line.sku_id!r}")
+    # As services.promise.cart_for, from the cached catalogue: a promise query must not
+    # wait for the database behind order intake.
+    weight = sum(weights[line.sku_id] * line.quantity for line in lines)
+    cart = Cart(tuple(lines), Address(body.address, geocode=geocode), weight_kg=max(weight, 0.001))
     return PromiseRead.of(ctx.promise_desk().quote(cart))

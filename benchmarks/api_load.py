@@ -1,0 +1,365 @@
+"""API load: sustained order intake with idempotency keys and concurrent promise queries.
+
+A real ``lastmile`` server (uvicorn, one worker process) runs on loopback against SQLite
+(file, WAL) and then PostgreSQL 15 (throw-away server on a Unix socket). A load process
+drives it with asyncio + httpx for a fixed time:
+
+- intake: ``CONCURRENCY`` clients post orders with fresh ``Idempotency-Key`` values; one
+  request in ten repeats an earlier key with the same body (a client retry) and must come
+  back as a replay (200, same order id). Orders carry coordinates (the checkout geocoded
+  them), so intake is request validation + idempotent create, one transaction per order.
+- promise: ``PROMISE_CLIENTS`` clients ask for delivery options for random carts at the
+  same time.
+
+Targets (issue 9): >= 300 orders/s intake and promise p99 <= 50 ms under that load.
+Compared in the same run: the same intake use case called in-process without HTTP (the
+ceiling the database allows), to show what the HTTP layer costs.
+
+    python -m benchmarks.api_load            # 20 s per backend
+    python -m benchmarks.api_load --quick    # 4 s per backend
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks.common import ROOT, Target, print_summary, print_table, write_result
+
+WORKERS = 2  # one server process per core of the 2-core target machine
+CONCURRENCY = 16
+PROMISE_CLIENTS = 4
+REPLAY_SHARE = 0.1
+SKUS = [f"SKU-{i:03d}" for i in range(20)]
+# Points inside the shipped Baltimore extract.
+LAT = (39.26, 39.31)
+LON = (-76.61, -76.53)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prepare(url: str) -> str:
+    """Migrate, seed a warehouse with stock for every SKU, return an admin key."""
+    from lastmile.adapters.db.auth_store import SqlAuthStore
+    from lastmile.adapters.db.mapping import load_all_tables
+    from lastmile.bootstrap import make_engine, make_uow_factory
+    from lastmile.domain import Dimensions, GeoPoint, Sku, StockLevel, Warehouse
+    from lastmile.services.auth import AuthService, Role
+
+    load_all_tables()
+    engine = make_engine(url, migrate=True)
+    uow = make_uow_factory(engine)()
+    with uow:
+        for wid, lat, lon in (("W-PORT", 39.2745, -76.579), ("W-NORTH", 39.305, -76.59)):
+            uow.warehouses.add(Warehouse(wid, wid.title(), GeoPoint(lat, lon)))
+        for n, sid in enumerate(SKUS):
+            uow.skus.add(Sku(sid, f"Item {n}", Dimensions(20, 15, 10), 0.5 + n % 5))
+            for wid in ("W-PORT", "W-NORTH"):
+                level = StockLevel(sid, wid)
+                level.receive(1_000_000, reference="bench")
+                uow.stock.add(level)
+        uow.commit()
+    key = AuthService(SqlAuthStore(engine)).create_key(name="bench", role=Role.ADMIN).secret
+    engine.dispose()
+    return key
+
+
+def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "LASTMILE_DATABASE_URL": url}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "lastmile.api.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/login", timeout=1)
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def _order(n: int, rng: random.Random) -> dict[str, Any]:
+    return {
+        "external_id": f"B-{n}",
+        "customer_id": f"C-{rng.randint(1, 5000)}",
+        "address": f"{rng.randint(1, 4000)} Bench Street, Baltimore, MD 21224",
+        "lat": rng.uniform(*LAT),
+        "lon": rng.uniform(*LON),
+        "lines": [
+            {"sku_id": s, "quantity": rng.randint(1, 3)}
+            for s in rng.sample(SKUS, rng.randint(1, 3))
+        ],
+    }
+
+
+async def drive(base: str, key: str, seconds: float, seed: int) -> dict[str, Any]:
+    """Run intake and promise clients for ``seconds``; return latencies and counts."""
+    headers = {"Authorization": f"Bearer {key}"}
+    limits = httpx.Limits(max_connections=CONCURRENCY + PROMISE_CLIENTS + 4)
+    intake_ms: list[float] = []
+    promise_ms: list[float] = []
+    counts = {
+        "created": 0,
+        "replayed": 0,
+        "replay_mismatch": 0,
+        "errors": 0,
+        "promise_errors": 0,
+        "server_errors": 0,
+    }
+    sent: list[tuple[str, dict[str, Any], str]] = []
+    stop_at = time.perf_counter() + seconds
+    counter = iter(range(10**9))
+
+    async with httpx.AsyncClient(
+        base_url=base, headers=headers, limits=limits, timeout=30
+    ) as client:
+
+        async def intake(worker: int) -> None:
+            rng = random.Random(seed * 1000 + worker)
+            while time.perf_counter() < stop_at:
+                if sent and rng.random() < REPLAY_SHARE:
+                    idem, body, order_id = rng.choice(sent)
+                else:
+                    n = next(counter)
+                    idem, body, order_id = f"k-{seed}-{n}", _order(n, rng), ""
+                t0 = time.perf_counter()
+                r = await client.post(
+                    "/api/v1/orders", json=body, headers={"Idempotency-Key": idem}
+                )
+                intake_ms.append((time.perf_counter() - t0) * 1000)
+                if r.status_code == 201:
+                    counts["created"] += 1
+                    sent.append((idem, body, r.json()["order_id"]))
+                elif r.status_code == 200:
+                    counts["replayed"] += 1
+                    if r.json()["order_id"] != order_id:
+                        counts["replay_mismatch"] += 1
+                else:
+                    counts["errors"] += 1
+                    counts["server_errors"] += r.status_code >= 500
+
+        async def promise(worker: int) -> None:
+            rng = random.Random(seed * 7777 + worker)
+            while time.perf_counter() < stop_at:
+                body = {
+                    "address": "1 Bench Street, Baltimore, MD 21224",
+                    "lat": rng.uniform(*LAT),
+                    "lon": rng.uniform(*LON),
+                    "lines": [{"sku_id": rng.choice(SKUS), "quantity": 1}],
+                }
+                t0 = time.perf_counter()
+                r = await client.post("/api/v1/promise", json=body)
+                promise_ms.append((time.perf_counter() - t0) * 1000)
+                if r.status_code != 200:
+                    counts["promise_errors"] += 1
+                    counts["server_errors"] += r.status_code >= 500
+
+        # Warm-up: the promise desk builds its snapshot on first use.
+        await client.post(
+            "/api/v1/promise",
+            json={
+                "address": "x",
+                "lat": 39.29,
+                "lon": -76.6,
+                "lines": [{"sku_id": SKUS[0], "quantity": 1}],
+            },
+        )
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(intake(i) for i in range(CONCURRENCY)), *(promise(i) for i in range(PROMISE_CLIENTS))
+        )
+        elapsed = time.perf_counter() - started
+    return {"elapsed_s": elapsed, "intake_ms": intake_ms, "promise_ms": promise_ms, **counts}
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+
+
+def in_process_intake(url: str, seconds: float) -> float:
+    """Orders/s of the intake use case without HTTP, one thread (the database's ceiling)."""
+    from lastmile.bootstrap import make_engine, make_uow_factory
+    from lastmile.domain import Address, Geocode, GeocodeMethod, GeoPoint, OrderLine
+    from lastmile.services.intake import place_order
+    from lastmile.services.orders import CreateOrder
+
+    engine = make_engine(url)
+    factory = make_uow_factory(engine)
+    rng = random.Random(5)
+    done = 0
+    stop_at = time.perf_counter() + seconds
+    t0 = time.perf_counter()
+    while time.perf_counter() < stop_at:
+        body = _order(10**8 + done, rng)
+        command = CreateOrder(
+            external_id=f"IP-{done}",
+            customer_id=body["customer_id"],
+            address=Address(
+                body["address"],
+                geocode=Geocode(GeoPoint(body["lat"], body["lon"]), 1.0, GeocodeMethod.PROVIDED),
+            ),
+            lines=tuple(OrderLine(x["sku_id"], x["quantity"]) for x in body["lines"]),
+            client_id="bench-in-process",
+        )
+        place_order(uow=factory(), command=command, idempotency_key=f"ip-{done}", geocode=None)
+        done += 1
+    rate = done / (time.perf_counter() - t0)
+    engine.dispose()
+    return rate
+
+
+def run_backend(name: str, url: str, seconds: float, workers: int) -> dict[str, Any]:
+    key = prepare(url)
+    port = _free_port()
+    proc = start_server(url, port, workers)
+    try:
+        result = asyncio.run(drive(f"http://127.0.0.1:{port}", key, seconds, seed=1))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    baseline = in_process_intake(url, min(seconds, 5.0))
+    return {
+        "backend": name,
+        "orders_per_s": result["created"] / result["elapsed_s"],
+        "requests_per_s": (len(result["intake_ms"]) + len(result["promise_ms"]))
+        / result["elapsed_s"],
+        "intake_p50_ms": pct(result["intake_ms"], 50),
+        "intake_p99_ms": pct(result["intake_ms"], 99),
+        "promise_p50_ms": pct(result["promise_ms"], 50),
+        "promise_p99_ms": pct(result["promise_ms"], 99),
+        "promise_mean_ms": statistics.fmean(result["promise_ms"])
+        if result["promise_ms"]
+        else float("nan"),
+        "promise_queries": len(result["promise_ms"]),
+        "created": result["created"],
+        "replayed": result["replayed"],
+        "replay_mismatch": result["replay_mismatch"],
+        "errors": result["errors"],
+        "promise_errors": result["promise_errors"],
+        "server_errors": result["server_errors"],
+        "seconds": result["elapsed_s"],
+        "in_process_orders_per_s": baseline,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="4 s per backend")
+    parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="server processes")
+    args = parser.parse_args()
+    seconds = args.seconds or (4.0 if args.quick else 20.0)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="lastmile-load-") as tmp:
+        rows.append(
+            run_backend("sqlite", f"sqlite:///{Path(tmp) / 'load.db'}", seconds, args.workers)
+        )
+    if not args.no_postgres:
+        from lastmile.adapters.db.local_postgres import LocalPostgres, PostgresUnavailable
+
+        try:
+            server = LocalPostgres.start()
+        except PostgresUnavailable as error:
+            print(f"PostgreSQL unavailable, skipped: {error}")
+        else:
+            try:
+                rows.append(
+                    run_backend("postgresql", server.create_database("load"), seconds, args.workers)
+                )
+            finally:
+                server.stop()
+    print_table(
+        f"API load, {seconds:g} s per backend, {args.workers} server workers, "
+        f"{CONCURRENCY} intake + {PROMISE_CLIENTS} promise clients",
+        [
+            "backend",
+            "orders/s",
+            "in-process orders/s",
+            "intake p50 ms",
+            "intake p99 ms",
+            "promise p50 ms",
+            "promise p99 ms",
+            "replays",
+            "5xx",
+        ],
+        [
+            (
+                r["backend"],
+                r["orders_per_s"],
+                r["in_process_orders_per_s"],
+                r["intake_p50_ms"],
+                r["intake_p99_ms"],
+                r["promise_p50_ms"],
+                r["promise_p99_ms"],
+                r["replayed"],
+                r["server_errors"],
+            )
+            for r in rows
+        ],
+    )
+    summary = {}
+    for r in rows:
+        b = r["backend"]
+        summary[f"intake_orders_per_s_{b}"] = Target(r["orders_per_s"], 300, "orders/s", True)
+        summary[f"promise_p99_ms_{b}"] = Target(r["promise_p99_ms"], 50, "ms")
+        summary[f"server_errors_{b}"] = Target(r["server_errors"], 0, "responses")
+        summary[f"replay_mismatches_{b}"] = Target(r["replay_mismatch"], 0, "responses")
+    print_summary(summary)
+    command = "python -m benchmarks.api_load" + (" --quick" if args.quick else "")
+    write_result(
+        "api_load",
+        summary,
+        {
+            "rows": rows,
+            "when": datetime.now(UTC).isoformat(),
+            "concurrency": CONCURRENCY,
+            "promise_clients": PROMISE_CLIENTS,
+            "replay_share": REPLAY_SHARE,
+        },
+        quick=args.quick,
+        command=command,
+    )
+
+
+if __name__ == "__main__":
+    main()
