@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from lastmile.routing.feasibility import check
 from lastmile.routing.planner import Plan, plan
 from lastmile.routing.problem import Depot, RoutingProblem, Stops
 from lastmile.routing.solution import (
@@ -164,12 +165,6 @@ def reoptimize(
         )
     if not fleet:
         raise ValueError("no van is left to serve the remaining stops")
-    n_dep = len(depots)
-    # Depot indices shift only for the new ones; reload markers keep pointing at real depots.
-    for k, spec in enumerate(fleet):
-        if spec.end_depot >= len(problem.depots):
-            raise ValueError(f"vehicle {spec.name!r} ends at a depot the problem lacks")
-        del k
     stops_before = problem.stops.subset(remaining)
     on_road = {s.vehicle for s in states if not s.broken}
     stops = Stops(
@@ -200,7 +195,6 @@ def reoptimize(
         name=problem.name,
         coords=None if problem.coords is None else problem.coords[locs],
     )
-    assert sub.num_depots == n_dep
     warm = _warm_start(problem, previous, sub, remaining)
     result = plan(sub, solver, stop=stop, seed=seed, initial=warm)
     result = _stabilise(sub, result, previous, problem, remaining, by_name)
@@ -296,6 +290,4 @@ def _stabilise(
     if not changed:
         return result
     sol = result.solution.with_routes(tuple(routes))
-    from lastmile.routing.feasibility import check
-
     return replace(result, solution=sol, schedules=tuple(schedules), report=check(sub, sol))

@@ -18,7 +18,8 @@ from lastmile.routing.solution import MaxSeconds, PlannedRoute, RoutingSolution
 from lastmile.routing.vrplib_io import format_solution, read_instance, total_distance
 from tests.unit.routing.routing_factories import grid_problem
 
-BUDGET = MaxSeconds(0.2)
+# Small instances, but the test machine may be busy: budgets leave room for a slow start.
+BUDGET = MaxSeconds(0.5)
 
 
 @st.composite
@@ -55,7 +56,7 @@ def test_every_pyvrp_plan_passes_the_checker_and_serves_each_stop_once(problem) 
 def test_peer_backends_plans_pass_the_checker(solver) -> None:  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(4)
     problem = grid_problem(rng.uniform(-50, 50, (15, 2)), [1] * 15, capacity=6, vans=4)
-    sol = solver.solve(problem, stop=BUDGET, seed=1)
+    sol = solver.solve(problem, stop=MaxSeconds(1.0), seed=1)
     assert check(problem, sol).ok
     assert not sol.unserved
 

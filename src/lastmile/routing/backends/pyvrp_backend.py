@@ -91,7 +91,6 @@ def translate(problem: RoutingProblem) -> _Translation:
     skills = sorted({s for sk in stops.skills for s in sk})
     locks = _lock_codes(problem)
     bits = max(1, math.ceil(math.log2(len(locks)))) if len(locks) > 1 else (1 if locks else 0)
-    n_extra = len(skills) + 2 * bits
     big = len(stops) + 1
 
     longest_break = max((v.break_s for v in problem.fleet if v.break_window), default=0.0)
@@ -155,7 +154,7 @@ def translate(problem: RoutingProblem) -> _Translation:
         stop_clients.append(mine)
 
     vtypes: list[pyvrp.VehicleType] = []
-    for k, v in enumerate(problem.fleet):
+    for v in problem.fleet:
         extra_cap = [big if s in v.skills else 0 for s in skills]
         code = locks.get(v.name, -1)
         for b in range(bits):
@@ -185,8 +184,6 @@ def translate(problem: RoutingProblem) -> _Translation:
                 name=v.name,
             )
         )
-        del k
-    assert n_extra == len(skills) + 2 * bits
     data = pyvrp.ProblemData(
         locations=locations,
         clients=clients,
