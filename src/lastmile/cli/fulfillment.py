@@ -160,6 +160,12 @@ def source_db(
         typer.Option("--database-url", help="SQLAlchemy URL (default: LASTMILE_DATABASE_URL)."),
     ] = None,
     strategy: Annotated[str, typer.Option(help="global or greedy")] = "global",
+    road: Annotated[
+        bool,
+        typer.Option(
+            "--road/--estimate", help="Price legs on the shipped road network, or estimate."
+        ),
+    ] = False,
     now: Now = None,
 ) -> None:
     """Source every validated order in the database: reserve stock, plan shipments."""
@@ -172,13 +178,18 @@ def source_db(
     from lastmile.services.sourcing import source_orders
 
     engine = make_engine(database_url or get_settings().database_url, migrate=True)
+    travel = HaversineTravelTimes()
+    if road:
+        from lastmile.geo.defaults import road_travel_times
+
+        travel = road_travel_times()  # type: ignore[assignment]
     try:
         with _progress() as progress, warnings.catch_warnings():
             warnings.simplefilter("ignore", StraightLineEstimateWarning)
             progress.add_task("Sourcing validated orders...")
             report = source_orders(
                 uow=make_uow_factory(engine)(),
-                travel=HaversineTravelTimes(),
+                travel=travel,
                 now=_now(now),
                 policy=SourcingPolicy(strategy=Strategy(strategy)),
             )
