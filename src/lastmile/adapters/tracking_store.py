@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from lastmile.adapters.db import tables_tracking as tt
@@ -21,7 +21,10 @@ from lastmile.tracking.store import Attempt
 class SqlTrackingRepository:
     """Reads and writes through ``session()``, the unit of work's open session.
 
-    Pass ``lambda: uow.session`` so every write joins the use case's transaction.
+    Pass ``lambda: uow.session`` so every write joins the use case's transaction. A PIN
+    and a chain head are read ``FOR UPDATE`` (PostgreSQL; SQLite serialises writers
+    anyway), so two attempts at once cannot both count as the first failure, and two
+    confirmations on one route cannot fork its chain.
     """
 
     def __init__(self, session: Callable[[], Session]) -> None:
@@ -33,7 +36,9 @@ class SqlTrackingRepository:
 
     def evidence_head(self, route_id: str) -> ChainHead | None:
         h = tt.evidence_heads.c
-        row = self.s.execute(select(h.count, h.hash).where(h.route_id == route_id)).first()
+        row = self.s.execute(
+            select(h.count, h.hash).where(h.route_id == route_id).with_for_update()
+        ).first()
         return ChainHead(route_id, int(row[0]), str(row[1])) if row else None
 
     def evidence(self, route_id: str) -> list[EvidenceRecord]:
@@ -75,7 +80,9 @@ class SqlTrackingRepository:
 
     def pin(self, shipment_id: str) -> PinState | None:
         p = tt.pin_codes.c
-        row = self.s.execute(select(tt.pin_codes).where(p.shipment_id == shipment_id)).first()
+        row = self.s.execute(
+            select(tt.pin_codes).where(p.shipment_id == shipment_id).with_for_update()
+        ).first()
         if row is None:
             return None
         m = row._mapping
@@ -90,17 +97,20 @@ class SqlTrackingRepository:
 
     def save_pin(self, state: PinState) -> None:
         p = tt.pin_codes.c
-        self.s.execute(delete(tt.pin_codes).where(p.shipment_id == state.shipment_id))
-        self.s.execute(
-            insert(tt.pin_codes).values(
-                shipment_id=state.shipment_id,
-                salt=state.salt,
-                digest=state.digest,
-                failures=state.failures,
-                last_attempt_at=state.last_attempt_at,
-                locked=state.locked,
-            )
+        values = {
+            "salt": state.salt,
+            "digest": state.digest,
+            "failures": state.failures,
+            "last_attempt_at": state.last_attempt_at,
+            "locked": state.locked,
+        }
+        # Update in place: a delete-and-insert would let a reader waiting on the row lock
+        # find it gone and take the PIN for never issued.
+        done = self.s.execute(
+            update(tt.pin_codes).where(p.shipment_id == state.shipment_id).values(**values)
         )
+        if done.rowcount == 0:  # type: ignore[attr-defined]
+            self.s.execute(insert(tt.pin_codes).values(shipment_id=state.shipment_id, **values))
 
     def attempts(self, shipment_id: str) -> list[Attempt]:
         a = tt.delivery_attempts.c

@@ -42,10 +42,14 @@ def point(i: int) -> GeoPoint:
 
 
 def seed(
-    tmp_path: Path, *, stops: int = 3, method: ProofMethod = ProofMethod.PHOTO
+    tmp_path: Path,
+    *,
+    stops: int = 3,
+    method: ProofMethod = ProofMethod.PHOTO,
+    url: str | None = None,
 ) -> tuple[Engine, UnitOfWork, SqlTrackingRepository]:
     """Return an engine, a unit of work and a tracking repository on a seeded database."""
-    url = f"sqlite:///{tmp_path / 'tracking.db'}"
+    url = url or f"sqlite:///{tmp_path / 'tracking.db'}"
     engine = make_engine(url, migrate=True)
     uow = make_uow_factory(engine)()
     tracking = SqlTrackingRepository(lambda: uow.session)
