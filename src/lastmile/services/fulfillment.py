@@ -17,15 +17,25 @@ from lastmile.domain import (
     MovementKind,
     NotFound,
     OrderStatus,
+    Route,
     Shipment,
     StockLevel,
+    Warehouse,
 )
 from lastmile.fulfillment.layout import BinLocation, Layout, slot
 from lastmile.fulfillment.pick_path import PickMethod, PickPath, order_picks
 from lastmile.fulfillment.waves import Wave, WaveLine, WaveOrder, plan_waves
+from lastmile.geo.travel import TravelTimeSource
 from lastmile.services.unit_of_work import UnitOfWork, retry_on_conflict
 
-__all__ = ["PickList", "WavePlan", "complete_wave", "plan_warehouse_waves", "warehouse_layout"]
+__all__ = [
+    "PickList",
+    "WavePlan",
+    "complete_wave",
+    "departures_from_routes",
+    "plan_warehouse_waves",
+    "warehouse_layout",
+]
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,26 @@ class WavePlan:
     @property
     def naive_walk_m(self) -> float:
         return sum(p.naive_m for p in self.pick_lists)
+
+
+def departures_from_routes(
+    routes: Sequence[Route], warehouse: Warehouse, travel: TravelTimeSource
+) -> dict[str, datetime]:
+    """Return when the van carrying each shipment leaves: first arrival less the drive there.
+
+    Routes from other depots, empty routes and a warehouse without location give nothing.
+    """
+    out: dict[str, datetime] = {}
+    if warehouse.location is None:
+        return out
+    for route in routes:
+        if route.depot_id != warehouse.warehouse_id or not route.stops:
+            continue
+        first = min(route.stops, key=lambda s: s.arrival)
+        drive = travel.matrix([warehouse.location, first.location], depart_at=first.arrival)
+        leave = first.arrival - timedelta(seconds=float(drive.durations_s[0, 1]))
+        out.update({sid: leave for stop in route.stops for sid in stop.shipment_ids})
+    return out
 
 
 def warehouse_layout(
@@ -98,7 +128,8 @@ def plan_warehouse_waves(
     now
         Planning time; no wave is released before it.
     departure_of
-        When the route carrying a shipment leaves (from the dispatch plan).
+        When the route carrying a shipment leaves (``departures_from_routes`` reads it
+        from the dispatch plan).
     pack_buffer, max_lines_per_wave
         See ``lastmile.fulfillment.waves.plan_waves``.
     method

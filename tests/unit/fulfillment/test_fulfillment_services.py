@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lastmile.domain import Dimensions, OrderStatus, Sku
+from lastmile.domain import Dimensions, GeoPoint, OrderStatus, Route, Sku, Stop
 from lastmile.fulfillment.cartonization import Box, BoxCatalogue
 from lastmile.services.fakes import FakeUnitOfWork
-from lastmile.services.fulfillment import complete_wave, plan_warehouse_waves
+from lastmile.services.fulfillment import (
+    complete_wave,
+    departures_from_routes,
+    plan_warehouse_waves,
+)
 from lastmile.services.sourcing import source_orders
 from lastmile.services.stock import receive
 from tests.unit.fulfillment.fulfillment_builders import NOW, TRAVEL, order, warehouse
@@ -99,3 +103,16 @@ def test_wave_completion_picks_reserved_stock_and_packs_the_orders():
         assert uow.orders.get("o2").status is OrderStatus.PACKED
     o2_events = [e.kind for e in uow.store.events if e.aggregate_id == "o2"]
     assert o2_events[-3:] == ["order.sourced", "order.picked", "order.packed"]
+
+
+def test_van_departure_is_its_first_arrival_less_the_drive_from_the_warehouse():
+    wh = warehouse("NEAR", 0.0)
+    arrival = NOW + timedelta(hours=3)
+    stop = Stop("s1", GeoPoint(0.0, 0.01), ["SHP-1", "SHP-2"], arrival, arrival)
+    other = Route("r2", "v2", "FAR", [Stop("s2", GeoPoint(0, 0), ["SHP-9"], arrival, arrival)])
+    deps = departures_from_routes([Route("r1", "v1", "NEAR", [stop]), other], wh, TRAVEL)
+    drive = TRAVEL.matrix([wh.location, stop.location]).durations_s[0, 1]
+    assert deps == {
+        "SHP-1": arrival - timedelta(seconds=float(drive)),
+        "SHP-2": arrival - timedelta(seconds=float(drive)),
+    }
