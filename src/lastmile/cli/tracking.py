@@ -105,8 +105,58 @@ def add_webhook(
     console.print(f"subscription {sub.subscription_id}\nsecret {secret}")
 
 
+def promise(
+    lat: Annotated[float, typer.Option(help="Latitude of the delivery address.")],
+    lon: Annotated[float, typer.Option(help="Longitude of the delivery address.")],
+    item: Annotated[list[str], typer.Option("--item", help="SKU:QUANTITY (repeatable).")],
+    at: Annotated[
+        str | None, typer.Option(help="Moment of the query, ISO 8601 (default: now).")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Show the delivery options possible now for a cart, with ETA windows and prices."""
+    from datetime import UTC, datetime
+
+    from lastmile.bootstrap import make_engine, make_uow_factory
+    from lastmile.domain import Address, Geocode, GeocodeMethod, GeoPoint, OrderLine
+    from lastmile.services.promise import build_engine, cart_for
+
+    lines = []
+    for k, raw in enumerate(item, start=1):
+        sku, _, qty = raw.partition(":")
+        if not sku or not qty.isdigit() or int(qty) < 1:
+            raise typer.BadParameter(f"--item #{k} {raw!r}: expected SKU:QUANTITY, e.g. SKU1:2")
+        lines.append(OrderLine(sku, int(qty)))
+    try:
+        now = datetime.fromisoformat(at) if at else datetime.now(UTC)
+    except ValueError:
+        raise typer.BadParameter(f"--at {at!r} is not an ISO 8601 moment") from None
+    if now.tzinfo is None:
+        raise typer.BadParameter("--at needs a UTC offset, e.g. 2026-11-30T10:00-05:00")
+    factory = make_uow_factory(make_engine(database_url or get_settings().database_url))
+    point = GeoPoint(lat, lon)
+    address = Address(f"{lat},{lon}", geocode=Geocode(point, 1.0, GeocodeMethod.PROVIDED))
+    cart = cart_for(uow=factory(), lines=lines, address=address)
+    result = build_engine(uow=factory(), now=now).quote(cart, now=now)
+    table = Table(title=f"delivery options at {now.isoformat(timespec='minutes')}")
+    for col in ("option", "date", "eta window", "price", "from"):
+        table.add_column(col)
+    for o in result.options:
+        table.add_row(
+            o.option.value,
+            o.delivery_date.isoformat(),
+            f"{o.eta.start:%H:%M}-{o.eta.end:%H:%M}",
+            f"{o.price:.2f}",
+            o.warehouse_id,
+        )
+    console.print(table)
+    for refusal in result.refusals:
+        console.print(f"[yellow]no {refusal.option.value}[/yellow]: {refusal.message}")
+
+
 def register(app: typer.Typer) -> None:
     """Attach the tracking commands to ``app``."""
+    app.command("promise")(promise)
     app.command("verify-evidence")(verify_evidence)
     app.command("relay")(relay)
     app.command("add-webhook")(add_webhook)

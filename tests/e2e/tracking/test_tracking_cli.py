@@ -83,3 +83,43 @@ def test_add_webhook_then_relay_once_queues_every_event_and_records_the_failure(
     deliveries = SqlWebhookStore(engine).all()
     assert len(deliveries) == 3  # the three stop.delivered events, nothing else
     assert all(d.attempts == 1 and d.last_error for d in deliveries)
+
+
+def test_promise_lists_the_options_and_why_others_are_missing(tmp_path: Path) -> None:
+    from lastmile.domain import StockLevel
+
+    _, uow, _ = seed(tmp_path)
+    with uow:
+        uow.stock.add(StockLevel("SKU1", "W1", on_hand=5))
+        uow.commit()
+    url = f"sqlite:///{tmp_path / 'tracking.db'}"
+    result = runner.invoke(
+        app,
+        [
+            "promise",
+            "--lat",
+            "39.291",
+            "--lon",
+            "-76.60",
+            "--item",
+            "SKU1:2",
+            "--at",
+            "2026-11-30T13:00-05:00",
+            "--database-url",
+            url,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "next_day" in result.output
+    assert "no same_day" in result.output and "cut-off" in result.output
+
+
+def test_promise_refuses_a_malformed_item(tmp_path: Path) -> None:
+    seed(tmp_path)
+    url = f"sqlite:///{tmp_path / 'tracking.db'}"
+    result = runner.invoke(
+        app,
+        ["promise", "--lat", "39.29", "--lon", "-76.6", "--item", "SKU1", "--database-url", url],
+    )
+    assert result.exit_code == 2
+    assert "SKU:QUANTITY" in result.output
