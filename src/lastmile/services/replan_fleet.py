@@ -86,7 +86,8 @@ class RoutingReplanner:
                         stop_of[sid] = stop
         vehicles = [v for r in routes if (v := self.uow.vehicles.get(r.vehicle_id)) is not None]
         if not shipments or len(vehicles) != len(routes):
-            return list(routes)
+            # The caller falls back to re-timing each route alone.
+            raise ValueError("routes without stored shipments or vans cannot be re-planned")
         problem, index = build_problem(
             shipments=shipments,
             vehicles=vehicles,

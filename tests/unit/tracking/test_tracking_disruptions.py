@@ -225,3 +225,17 @@ def test_any_json_is_either_a_polygon_or_a_clear_polygon_error(raw: Any) -> None
         assert err.field == "polygon" and err.reason
     else:
         assert len(area.ring) >= 3 and abs(area.signed_area()) > 0
+
+
+def test_routes_routing_cannot_replan_are_still_retimed_alone() -> None:
+    w = build(stops=3, shared=True)  # no vans stored: the VRP cannot be built
+    report = post_disruption(
+        uow=w.uow,
+        tracking=w.tracking,
+        kind="closure",
+        polygon=CLOSURE,
+        travel=TRAVEL,
+        positions={"V0": point(0)},
+        now=T0,
+    )
+    assert report.replanner == "two_opt" and report.replanned_routes == ["R0"]
