@@ -33,6 +33,7 @@ PASSWORD = "correct horse battery"
 VANS = ("VAN-1", "VAN-2")
 WAREHOUSES = {"W-PORT": (39.2745, -76.5790), "W-NORTH": (39.3050, -76.5900)}
 SKUS = ("MUG", "LAMP", "BOOKS", "KETTLE")
+HOSTILE_ADDRESS = "<img src=x onerror=\"document.title='pwned'\"> nowhere lane"
 
 
 def seed_day(live: LiveServer, *, orders: int = 10) -> str:
@@ -92,6 +93,20 @@ def seed_day(live: LiveServer, *, orders: int = 10) -> str:
             },
         )
         assert r.status_code == 201, r.text
+    # An address nobody can place, with markup in it: it must wait on the exception board,
+    # shown as text.
+    r = live.api(
+        "POST",
+        "/api/v1/orders",
+        headers={"Idempotency-Key": "seed-hostile"},
+        json={
+            "external_id": "E2E-HOSTILE",
+            "customer_id": "C-X",
+            "address": HOSTILE_ADDRESS,
+            "lines": [{"sku_id": SKUS[0], "quantity": 1}],
+        },
+    )
+    assert r.status_code == 201, r.text
     r = live.api("POST", "/api/v1/sourcing/runs", json={"proof_preference": "pin"})
     assert r.status_code == 201, r.text
     shipments = live.api("GET", "/api/v1/shipments?limit=500").json()["items"]

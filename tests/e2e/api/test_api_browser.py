@@ -12,7 +12,14 @@ from typing import Any
 import pytest
 
 from lastmile.bootstrap import make_engine, make_uow_factory
-from tests.e2e.api.conftest import ARTIFACTS, PASSWORD, WAREHOUSES, LiveServer, seed_day
+from tests.e2e.api.conftest import (
+    ARTIFACTS,
+    HOSTILE_ADDRESS,
+    PASSWORD,
+    WAREHOUSES,
+    LiveServer,
+    seed_day,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -58,6 +65,12 @@ def test_dispatcher_logs_in_plans_the_day_and_sees_routes_on_the_map(
     assert page.locator("path.route-line").count() >= 1
     assert page.locator("path.stop-marker").count() >= 1
     assert int(page.text_content("#route-count") or "0") >= 1
+    # The unplaceable address is on the exception board as text, not as markup.
+    hostile = page.locator("#exceptions li", has_text="nowhere lane")
+    hostile.wait_for()
+    assert HOSTILE_ADDRESS in (hostile.text_content() or "")
+    assert page.locator("#exceptions img").count() == 0
+    assert page.title() != "pwned"
     page.screenshot(path=str(ARTIFACTS / "dashboard-planned.png"), full_page=True)
     context.close()
 
@@ -105,6 +118,12 @@ def test_driver_on_a_phone_delivers_a_stop_with_the_pin(released: LiveServer, br
         permissions=["geolocation"],
     )
     page = context.new_page()
+    # The dispatcher watches the map while the driver starts: the van appears live (SSE).
+    board_ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    board = board_ctx.new_page()
+    _login(board, released.url, "dispatch")
+    board.wait_for_url("**/dashboard")
+    board.wait_for_selector("path.route-line", state="attached", timeout=30_000)
     _login(page, released.url, f"driver-{route['driver_id'].lower()}")
     page.wait_for_url("**/driver")
     first = page.locator(f"li.stop[data-stop='{stop['stop_id']}']")
@@ -123,6 +142,11 @@ def test_driver_on_a_phone_delivers_a_stop_with_the_pin(released: LiveServer, br
     page.screenshot(path=str(ARTIFACTS / "driver-delivered.png"), full_page=True)
     assert page.text_content("#driver-message") == "Stop delivered"
     context.close()
+    # The phone's position beacon reached the dashboard over server-sent events.
+    board.wait_for_selector("path.van-marker", state="attached", timeout=30_000)
+    assert board.text_content("#van-count") == "1"
+    board.screenshot(path=str(ARTIFACTS / "dashboard-live-van.png"), full_page=True)
+    board_ctx.close()
     r = released.api("GET", f"/api/v1/routes/{route['route_id']}")
     assert r.json()["stops"][0]["status"] == "delivered"
     STATE["shipment_id"] = shipment_id
