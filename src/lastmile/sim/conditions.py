@@ -95,34 +95,30 @@ class DayTravel:
         """Return the index of a known place, or None."""
         return self._index.get((point.lat, point.lon))
 
-    def matrices_at(
-        self,
-        t: float,
-        *,
-        closure_known: bool = True,
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Return (durations, distances) a planner sees at time ``t`` (no noise)."""
-        closed = closure_known and self.closure is not None and self.closure.active(t)
+    @property
+    def disruption_known_s(self) -> float:
+        """Return when the closure and the rain warning reach the planners."""
+        starts = [x.start_s for x in (self.weather, self.closure) if x is not None]
+        return min(starts, default=float("inf"))
+
+    def _expected(self, t: float, known_at: float) -> tuple[TravelMatrix, float]:
+        # A planner only prices the disruption once it has been announced.
+        known = known_at >= self.disruption_known_s
+        closed = known and self.closure is not None and self.closure.active(t)
         base = self.closure.closed if closed and self.closure else self.open_roads
-        factor = self._hours[int(t // 3600) % 24]
-        if self.weather is not None:
+        factor = float(self._hours[int(t // 3600) % 24])
+        if known and self.weather is not None:
             factor *= self.weather.factor_at(t)
+        return base, factor
+
+    def matrices_at(self, t: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Return (durations, distances) a planner at time ``t`` sees for trips at ``t``."""
+        base, factor = self._expected(t, t)
         return base.durations_s * factor, base.distances_m
 
-    def planned_leg_s(
-        self,
-        i: int,
-        j: int,
-        depart_s: float,
-        *,
-        closure_known: bool = True,
-    ) -> float:
-        """Return the drive time ``i -> j`` a planner expects leaving at ``depart_s``."""
-        closed = closure_known and self.closure is not None and self.closure.active(depart_s)
-        base = self.closure.closed if closed and self.closure else self.open_roads
-        factor = self._hours[int(depart_s // 3600) % 24]
-        if self.weather is not None:
-            factor *= self.weather.factor_at(depart_s)
+    def planned_leg_s(self, i: int, j: int, depart_s: float, *, known_at: float) -> float:
+        """Return the drive time ``i -> j`` leaving at ``depart_s``, as known at ``known_at``."""
+        base, factor = self._expected(depart_s, known_at)
         return float(base.durations_s[i, j] * factor)
 
     def leg(self, i: int, j: int, depart_s: float) -> tuple[float, float]:

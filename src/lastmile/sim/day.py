@@ -98,11 +98,12 @@ class _Day:
             "intake / geocoding": world.geocoder_name,
             "promise": "warehouse same-day cut-off rule",
             "waves / picking": "simulator waves: cut-off, pick rate per warehouse",
-            "cartonization / consolidation": "simulator first-fit-decreasing boxes, "
-            "building + window grouping",
+            "cartonization / consolidation": "lastmile.fulfillment.cartonization (3D packer); "
+            "simulator grouping by warehouse, building and window",
             "dispatch planning": "lastmile.routing (PyVRP backend)",
             "re-optimisation": "lastmile.routing (PyVRP, vans locked to their parcels)",
-            "proof of delivery": "simulator PIN/photo with geofence check",
+            "proof of delivery": "lastmile.tracking risk score (method) and geofence check; "
+            "doorstep outcomes drawn by the scenario",
             "forecast / reorder": "simulator exponential smoothing + safety stock",
         }
         self.sold: dict[tuple[str, str], int] = defaultdict(int)
@@ -497,6 +498,7 @@ class _Day:
                     on_time,
                     abs(arrival - stop.eta_s) <= ETA_TOLERANCE_S,
                     stop.shipment.shipment_id,
+                    abs(arrival - stop.eta_s),
                 )
             elif status is OrderStatus.FAILED_ATTEMPT:
                 ends[oid] = OrderEnd(

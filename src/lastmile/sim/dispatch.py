@@ -184,7 +184,8 @@ def _plan_depot(
             wave=wave,
             stops=runs,
             depart_s=max(van.from_s, max(ready_s.get(r.shipment.warehouse_id, 0.0) for r in runs)),
-            shift_end_s=van.until_s,
+            # Re-planning may use the whole shift, not just this wave's planning horizon.
+            shift_end_s=van.vehicle.shift.end.timestamp() - day_start,
         )
         route.clock_s = route.depart_s
         route.position = van.depot_location
@@ -204,14 +205,13 @@ def schedule(
     day_start: float,
     sent_s: float,
     first: bool = False,
-    closure_known: bool = True,
 ) -> None:
     """Time the route's remaining stops on the planning matrix and send ETAs."""
     clock, here = route.clock_s, route.position
     for stop in route.stops[route.next_stop :]:
         if stop.dropped_reason:
             continue
-        clock += travel.planned_leg_s(here, stop.location, clock, closure_known=closure_known)
+        clock += travel.planned_leg_s(here, stop.location, clock, known_at=sent_s)
         if stop.shipment.window is not None:
             clock = max(clock, stop.shipment.window.start.timestamp() - day_start)
         stop.planned_arrival_s = clock if first else stop.planned_arrival_s
@@ -221,9 +221,7 @@ def schedule(
             stop.first_eta_s = clock
         clock += stop.service_s
         here = stop.location
-    end = clock + travel.planned_leg_s(
-        here, route.depot_location, clock, closure_known=closure_known
-    )
+    end = clock + travel.planned_leg_s(here, route.depot_location, clock, known_at=sent_s)
     if first:
         route.planned_end_s = end
 

@@ -28,8 +28,27 @@ def _uniform(key: str) -> float:
 
 
 def proof_method(shipment: Shipment) -> ProofMethod:
-    """Choose how the handover is proven: a PIN for valuable parcels, else a photo."""
-    return ProofMethod.PIN if shipment.value > PIN_VALUE else ProofMethod.PHOTO
+    """Choose how the handover is proven, by the tracking capability's risk score."""
+    try:
+        from lastmile.tracking.risk import choose_method
+    except ImportError:
+        return ProofMethod.PIN if shipment.value > PIN_VALUE else ProofMethod.PHOTO
+    method, _score = choose_method(
+        point=shipment.address.point, parcel_value=shipment.value, histories={}
+    )
+    return method
+
+
+def _geofence(fix: GeoPoint, target: GeoPoint, radius_m: float) -> tuple[float, bool]:
+    try:
+        from lastmile.tracking.pod import check_geofence
+    except ImportError:
+        distance = fix.distance_m(target)
+        return distance, distance <= radius_m
+    verdict = check_geofence(
+        fix, target, radius_m=radius_m, outside_reason="driver's fix outside the geofence"
+    )
+    return verdict.distance_m, verdict.inside
 
 
 def _gps_fix(truth: GeoPoint, key: str) -> GeoPoint:
@@ -61,16 +80,16 @@ def handover(
                 f"address not found: the geocoded point is {off_by:,.0f} m from the customer's door"
             )
             continue
-        if t.absent and method is ProofMethod.PIN:
-            stop.failed[order_id] = "customer absent: PIN handover required for a valuable parcel"
+        if t.absent and method in (ProofMethod.PIN, ProofMethod.SIGNATURE):
+            stop.failed[order_id] = f"customer absent: {method.value} required at handover"
             continue
         if t.absent and _uniform(order_id + "safe") < 0.3:
             stop.failed[order_id] = "customer absent: no safe place to leave the parcel"
             continue
         gps = _gps_fix(t.point, order_id)
-        distance = gps.distance_m(geocoded)
+        distance, inside = _geofence(gps, geocoded, geofence_m)
         token = hashlib.sha256(f"{order_id}|{at_s:.0f}|{method}".encode()).hexdigest()[:16]
-        stop.proofs[order_id] = Proof(method, at_s, gps, distance, distance <= geofence_m, token)
+        stop.proofs[order_id] = Proof(method, at_s, gps, distance, inside, token)
         stop.delivered.append(order_id)
 
 

@@ -78,6 +78,13 @@ def compute(result: DayResult) -> list[Kpi]:
             "%",
             True,
         ),
+        Kpi(
+            "eta_error_min",
+            "mean gap between arrival and last ETA",
+            sum(e.eta_error_s or 0.0 for e in delivered) / 60.0 / max(len(delivered), 1),
+            "min",
+            False,
+        ),
         Kpi("km_per_parcel", "km per parcel", km / per_parcel, "km", False),
         Kpi(
             "hours_per_parcel", "driver minutes per parcel", 60.0 * hours / per_parcel, "min", False

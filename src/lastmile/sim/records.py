@@ -117,6 +117,7 @@ class OrderEnd:
     on_time: bool | None = None
     eta_hit: bool | None = None
     shipment_id: str = ""
+    eta_error_s: float | None = None
 
 
 @dataclass

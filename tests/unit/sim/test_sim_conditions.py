@@ -30,14 +30,15 @@ def test_a_closure_prices_legs_on_the_closed_matrix_while_active() -> None:
     travel = _travel(closure=Closure(11 * 3600.0, 16 * 3600.0, "Fort Avenue", CLOSED))
     assert travel.leg(0, 2, 10 * 3600.0) == pytest.approx((600.0, 5000.0))
     assert travel.leg(0, 2, 12 * 3600.0) == pytest.approx((1200.0, 7500.0))
-    assert travel.planned_leg_s(0, 2, 12 * 3600.0, closure_known=False) == pytest.approx(600.0)
+    assert travel.planned_leg_s(0, 2, 12 * 3600.0, known_at=7 * 3600.0) == pytest.approx(600.0)
+    assert travel.planned_leg_s(0, 2, 12 * 3600.0, known_at=11 * 3600.0) == pytest.approx(1200.0)
 
 
 def test_hour_factors_scale_planned_and_actual_legs_alike() -> None:
     hours = np.ones(24)
     hours[8] = 1.3
     travel = _travel(hour_factors=hours)
-    assert travel.planned_leg_s(0, 1, 8.5 * 3600.0) == pytest.approx(780.0)
+    assert travel.planned_leg_s(0, 1, 8.5 * 3600.0, known_at=0.0) == pytest.approx(780.0)
     assert travel.leg(0, 1, 8.5 * 3600.0)[0] == pytest.approx(780.0)
 
 
@@ -45,6 +46,12 @@ def test_leg_noise_is_the_same_for_the_same_seed() -> None:
     a = DayTravel(POINTS, OPEN, seed=3)
     b = DayTravel(POINTS, OPEN, seed=3)
     assert a.leg(0, 1, 36000.0) == b.leg(0, 1, 36000.0)
+
+
+def test_planners_learn_of_the_rain_only_when_it_is_announced() -> None:
+    travel = _travel(weather=Weather(11 * 3600.0, 12 * 3600.0, 1.25))
+    assert travel.planned_leg_s(0, 1, 11.5 * 3600.0, known_at=8 * 3600.0) == pytest.approx(600.0)
+    assert travel.planned_leg_s(0, 1, 11.5 * 3600.0, known_at=11 * 3600.0) == pytest.approx(750.0)
 
 
 def test_known_points_are_found_by_position() -> None:
