@@ -12,7 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from lastmile.domain import Address, Geocode, OrderStatus
+from lastmile.domain import (
+    Address,
+    Geocode,
+    GeocodeMethod,
+    GeoPoint,
+    IllegalTransition,
+    NotFound,
+    Order,
+    OrderStatus,
+)
 from lastmile.services.orders import CreateOrder, OrderReceipt, create_order
 from lastmile.services.unit_of_work import UnitOfWork
 
@@ -69,3 +78,32 @@ def validate_placed_orders(*, uow: UnitOfWork, review_threshold: float) -> list[
         if done:
             uow.commit()
     return done
+
+
+def confirm_address(
+    *, uow: UnitOfWork, order_id: str, point: GeoPoint, raw: str | None = None
+) -> Order:
+    """A person places a flagged order's address (and may correct its text); validate it.
+
+    Raises
+    ------
+    NotFound
+        No such order.
+    IllegalTransition
+        The order is past intake (the address can no longer change).
+    """
+    with uow:
+        order = uow.orders.get(order_id)
+        if order is None:
+            raise NotFound("order", order_id)
+        if order.status is not OrderStatus.CREATED:
+            raise IllegalTransition("order", order.status.value, OrderStatus.VALIDATED.value)
+        text = raw if raw is not None else order.address.raw
+        order.address = Address(
+            text,
+            {} if raw is not None else order.address.parts,
+            Geocode(point, 1.0, GeocodeMethod.PROVIDED),
+        )
+        order.transition(OrderStatus.VALIDATED, reason="address confirmed by a person")
+        uow.commit()
+    return order

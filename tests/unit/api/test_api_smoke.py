@@ -12,3 +12,56 @@ def test_driver_gets_own_route(client, keys):
     assert r.status_code == 200, r.text
     assert r.json()["route_id"] == "R1"
     assert client.get("/api/v1/routes/R2", headers=bearer(keys["driver"])).status_code == 403
+
+
+def test_unplaced_order_waits_until_a_dispatcher_confirms_its_address(client, keys):
+    h = bearer(keys["admin"])
+    body = {
+        "external_id": "E9",
+        "customer_id": "C9",
+        "address": "behind the old mill",
+        "lines": [{"sku_id": "SKU1", "quantity": 1}],
+    }
+    order = client.post("/api/v1/orders", json=body, headers=h).json()
+    assert (order["status"], order["geocode_method"]) == ("created", "none")
+    board = client.get("/api/v1/orders/board", headers=h).json()
+    assert any(x["order_id"] == order["order_id"] for x in board["exceptions"])
+    r = client.post(
+        f"/api/v1/orders/{order['order_id']}/address",
+        headers=h,
+        json={"lat": 39.29, "lon": -76.6, "address": "12 Mill Rd, Baltimore"},
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["address"]) == ("validated", "12 Mill Rd, Baltimore")
+    again = client.post(
+        f"/api/v1/orders/{order['order_id']}/address", headers=h, json={"lat": 39.29, "lon": -76.6}
+    )
+    assert again.status_code == 409
+
+
+def test_bad_input_is_a_422_naming_the_field(client, keys):
+    h = bearer(keys["admin"])
+    r = client.post(
+        "/api/v1/orders",
+        headers=h,
+        json={
+            "external_id": "E1",
+            "customer_id": "C1",
+            "address": "1 Main St",
+            "lines": [{"sku_id": "NOPE", "quantity": 1}],
+        },
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"][-1] == "lines[0].sku_id"
+    r = client.post(
+        "/api/v1/orders",
+        headers=h,
+        json={
+            "external_id": "E1",
+            "customer_id": "C1",
+            "address": "1 Main St",
+            "option": "slot",
+            "lines": [{"sku_id": "SKU1", "quantity": 1}],
+        },
+    )
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "window"

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
+from pydantic import Field
 
-from lastmile.api.deps import CtxDep, Intake, Limit, Offset, StaffOrWarehouse, UowDep
+from lastmile.api.deps import CtxDep, Intake, Limit, Offset, Staff, StaffOrWarehouse, UowDep
 from lastmile.api.errors import ERROR_RESPONSES
-from lastmile.api.schemas.common import PageOut
+from lastmile.api.schemas.common import PageOut, Strict
 from lastmile.api.schemas.orders import OrderCreate, OrderRead
-from lastmile.domain import NotFound, OrderStatus
+from lastmile.domain import GeoPoint, NotFound, OrderStatus
 from lastmile.services import catalog
 from lastmile.services.auth import Role
-from lastmile.services.intake import place_order
+from lastmile.services.intake import confirm_address, place_order
 
 router = APIRouter(prefix="/api/v1", tags=["orders"], responses=ERROR_RESPONSES)
 
@@ -80,4 +81,19 @@ def get_order(order_id: str, principal: Intake, uow: UowDep) -> OrderRead:
     if principal.role is Role.INTEGRATOR and order.client_id != principal.subject:
         # Answer as if it did not exist: another client's order ids are not to be probed.
         raise NotFound("order", order_id)
+    return OrderRead.of(order)
+
+
+class AddressConfirm(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    address: str | None = Field(default=None, min_length=1, max_length=500)
+
+
+@router.post("/orders/{order_id}/address")
+def confirm_order_address(order_id: str, body: AddressConfirm, _: Staff, uow: UowDep) -> OrderRead:
+    """Place a flagged order's address by hand (optionally correcting it) and validate it."""
+    order = confirm_address(
+        uow=uow, order_id=order_id, point=GeoPoint(body.lat, body.lon), raw=body.address
+    )
     return OrderRead.of(order)
