@@ -113,9 +113,10 @@ def drive(
         arrival = route.clock_s + seconds
         route.distance_m += metres
         route.path.append(stop.location)
-        stop.arrival_s = arrival
         if stop.shipment.window is not None:
+            # Early for a slot: the van waits, and the handover starts at the slot.
             arrival = max(arrival, stop.shipment.window.start.timestamp() - day_start)
+        stop.arrival_s = arrival
         handover(stop, arrival, truth, addresses, geofence_m=geofence_m)
         noise = sum(truth[o].service_noise for o in stop.shipment.order_ids) / len(
             stop.shipment.order_ids

@@ -95,7 +95,7 @@ def eta_drift(
     rain: tuple[float, float],
     closure: tuple[float, float],
 ) -> bytes:
-    """Plot each delivery's lateness against its first ETA, with and without re-planning."""
+    """Plot how far each arrival missed the latest ETA, with and without re-planning."""
     fig, ax = plt.subplots(figsize=(10, 4.5))
     for label, pts, color in (
         ("re-optimised on disruption", with_reopt, "#1f77b4"),
@@ -104,7 +104,7 @@ def eta_drift(
         if not pts:
             continue
         x = np.array([p.planned_s for p in pts]) / 3600.0
-        y = np.array([p.arrival_s - p.planned_s for p in pts]) / 60.0
+        y = np.array([p.arrival_s - p.eta_s for p in pts]) / 60.0
         ax.scatter(x, y, s=5, alpha=0.5, color=color, label=label)
     ax.axvspan(rain[0] / 3600, rain[1] / 3600, color="#9ecae1", alpha=0.25, label="rain")
     ax.axvspan(
@@ -112,7 +112,7 @@ def eta_drift(
     )
     ax.axhline(0, color="black", linewidth=0.6)
     ax.set_xlabel("first ETA given to the customer (hour of day)")
-    ax.set_ylabel("actual arrival - first ETA (min)")
+    ax.set_ylabel("actual arrival - latest ETA sent (min)")
     ax.legend(fontsize=8, loc="upper left")
     return _png(fig)
 

@@ -151,8 +151,10 @@ def write(
         if no_reopt is not None:
             parts += [
                 "<h2>The disruption's effect on ETAs</h2>",
-                "<p>Each dot is a delivery: how far its arrival drifted from the first ETA "
-                "the customer was given, with and without re-optimisation.</p>",
+                "<p>Each dot is a delivery: how far its arrival missed the latest ETA the "
+                "customer was sent. Re-optimisation re-plans the vans on the road when the "
+                "closure and the rain warning arrive and sends new ETAs; without it the "
+                "morning's ETAs stand.</p>",
                 _img(
                     plots.eta_drift(
                         baseline.etas,
