@@ -8,11 +8,8 @@ travel times and a stub road layer.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-import numpy as np
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
@@ -20,24 +17,10 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from lastmile.api.app import create_app
 from lastmile.config import Settings
-from lastmile.domain import GeoPoint
-from lastmile.geo.travel import TravelMatrix, haversine_matrix_m
 from lastmile.routing.backends import make_solver
 from lastmile.routing.solution import MaxSeconds
 from lastmile.services.auth import Role
-from tests.unit.api.conftest import seeded_uow
-
-
-class StraightLine:
-    """Travel at 8 m/s along straight lines, without the fallback's warning."""
-
-    def matrix(
-        self, points: Sequence[GeoPoint], *, depart_at: datetime | None = None
-    ) -> TravelMatrix:
-        lat = np.array([p.lat for p in points], dtype=np.float64)
-        lon = np.array([p.lon for p in points], dtype=np.float64)
-        metres = haversine_matrix_m(lat, lon) * 1.3
-        return TravelMatrix(metres / 8.0, metres)
+from tests.unit.api.conftest import StraightLine, seeded_uow
 
 
 class QuickSolver:

@@ -1,4 +1,4 @@
-from tests.unit.api.conftest import bearer
+from tests.unit.api.conftest import StraightLine, bearer
 
 
 def test_admin_lists_warehouses(client, keys):
@@ -65,3 +65,27 @@ def test_bad_input_is_a_422_naming_the_field(client, keys):
         },
     )
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "window"
+
+
+def test_disruption_circle_becomes_a_polygon_and_bad_geometry_is_a_422(app, client, keys):
+    app.state.ctx.travel_source = StraightLine()
+    h = bearer(keys["dispatcher"])
+    r = client.post(
+        "/api/v1/disruptions",
+        headers=h,
+        json={"kind": "closure", "lat": 39.29, "lon": -76.6, "radius_m": 300, "note": "water main"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["kind"] == "closure"
+    bad = client.post(
+        "/api/v1/disruptions",
+        headers=h,
+        json={
+            "kind": "slowdown",
+            "factor": 2,
+            "polygon": {"type": "Polygon", "coordinates": [[[0, 0]]]},
+        },
+    )
+    assert bad.status_code == 422
+    missing = client.post("/api/v1/disruptions", headers=h, json={"kind": "weather"})
+    assert missing.status_code == 422
