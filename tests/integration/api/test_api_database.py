@@ -76,11 +76,26 @@ def test_revoked_key_is_refused_on_the_database(client: Any) -> None:
 
 def test_same_idempotency_key_and_body_creates_one_order(client: Any) -> None:
     c, admin, _ = client
-    c.post("/api/v1/skus", headers=admin, json={
-        "sku_id": "S1", "name": "Mug", "length_cm": 10, "width_cm": 10, "height_cm": 10,
-        "weight_kg": 0.4})
-    body = {"external_id": "E-1", "customer_id": "C-1", "address": "1 Main St",
-            "lat": 39.29, "lon": -76.6, "lines": [{"sku_id": "S1", "quantity": 2}]}
+    c.post(
+        "/api/v1/skus",
+        headers=admin,
+        json={
+            "sku_id": "S1",
+            "name": "Mug",
+            "length_cm": 10,
+            "width_cm": 10,
+            "height_cm": 10,
+            "weight_kg": 0.4,
+        },
+    )
+    body = {
+        "external_id": "E-1",
+        "customer_id": "C-1",
+        "address": "1 Main St",
+        "lat": 39.29,
+        "lon": -76.6,
+        "lines": [{"sku_id": "S1", "quantity": 2}],
+    }
     h = {**admin, "Idempotency-Key": "idem-1"}
     first = c.post("/api/v1/orders", json=body, headers=h)
     again = c.post("/api/v1/orders", json=body, headers=h)
@@ -95,25 +110,49 @@ def test_same_idempotency_key_and_body_creates_one_order(client: Any) -> None:
 def test_hostile_text_in_every_free_text_field_is_stored_as_sent(client: Any) -> None:
     c, admin, app = client
     for n, text in enumerate(HOSTILE):
-        r = c.post("/api/v1/warehouses", headers=admin,
-                   json={"warehouse_id": f"W{n}", "name": text, "lat": 39.3, "lon": -76.6})
+        r = c.post(
+            "/api/v1/warehouses",
+            headers=admin,
+            json={"warehouse_id": f"W{n}", "name": text, "lat": 39.3, "lon": -76.6},
+        )
         assert r.status_code == 201, r.text
-        r = c.post("/api/v1/skus", headers=admin, json={
-            "sku_id": f"S{n}", "name": text, "category": text, "length_cm": 1,
-            "width_cm": 1, "height_cm": 1, "weight_kg": 1})
+        r = c.post(
+            "/api/v1/skus",
+            headers=admin,
+            json={
+                "sku_id": f"S{n}",
+                "name": text,
+                "category": text,
+                "length_cm": 1,
+                "width_cm": 1,
+                "height_cm": 1,
+                "weight_kg": 1,
+            },
+        )
         assert r.status_code == 201, r.text
-        r = c.post("/api/v1/orders", headers=admin, json={
-            "external_id": text, "customer_id": text[:64], "address": text,
-            "lines": [{"sku_id": f"S{n}", "quantity": 1}]})
+        r = c.post(
+            "/api/v1/orders",
+            headers=admin,
+            json={
+                "external_id": text,
+                "customer_id": text[:64],
+                "address": text,
+                "lines": [{"sku_id": f"S{n}", "quantity": 1}],
+            },
+        )
         assert r.status_code == 201, r.text
         order = c.get(f"/api/v1/orders/{r.json()['order_id']}", headers=admin).json()
         assert (order["external_id"], order["customer_id"], order["address"]) == (
-            text, text[:64], text)
+            text,
+            text[:64],
+            text,
+        )
         assert c.get(f"/api/v1/warehouses/W{n}", headers=admin).json()["name"] == text
         sku = c.get(f"/api/v1/skus/S{n}", headers=admin).json()
         assert (sku["name"], sku["category"]) == (text, text)
-        app.state.ctx.auth.create_user(username=f"u{n}{text}"[:64], password="long password",
-                                       role=Role.DISPATCHER)
+        app.state.ctx.auth.create_user(
+            username=f"u{n}{text}"[:64], password="long password", role=Role.DISPATCHER
+        )
     # Nothing was executed: every table is intact and keys kept their roles.
     assert c.get("/api/v1/orders?limit=500", headers=admin).json()["total"] == len(HOSTILE)
     assert {k["role"] for k in c.get("/api/v1/auth/keys", headers=admin).json()} == {"admin"}
