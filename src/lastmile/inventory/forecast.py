@@ -2,9 +2,10 @@
 
 Series are classified first (``classify``); each class is offered its candidate models
 (``models``) and every candidate is backtested by statsforecast on the last
-``cv_windows`` windows of ``cv_horizon`` periods. The candidate with the lowest squared
-error (RMSSE: the scale is per series, so the choice is the same) wins and is refitted on
-the whole history. Its backtest errors also give the prediction intervals and, in
+``cv_windows`` windows of ``cv_horizon`` periods. The candidate with the lowest absolute
+error (MASE: the scale is per series, so the choice is the same) wins, unless the mean
+of the best two did better still on the same windows; the winner is refitted on the
+whole history. Its backtest errors also give the prediction intervals and, in
 ``policy``, the forecast error over the lead time — one error model for both.
 
 Series too short to backtest, all-zero series and new SKUs get explicit fallbacks, and
@@ -18,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,10 @@ class ForecastConfig:
         ``"auto"`` (by batch size).
     n_jobs
         Processes statsforecast may use.
+    selection
+        Backtest loss that picks the model: ``"mase"`` (absolute errors, the default:
+        with a few windows one outlier must not decide) or ``"rmsse"`` (squared errors).
+        Safety stock always uses the squared errors of the model picked.
     """
 
     horizon: int = 28
@@ -59,6 +64,7 @@ class ForecastConfig:
     level: float = 95.0
     profile: Profile = "auto"
     n_jobs: int = 1
+    selection: Literal["rmsse", "mase"] = "mase"
 
     def __post_init__(self) -> None:
         if self.horizon < 1:
@@ -71,6 +77,8 @@ class ForecastConfig:
             raise ValueError(f"cv_horizon = {self.cv_horizon} < 1 not understood.")
         if not 0 < self.level < 100:
             raise ValueError(f"level = {self.level} outside (0, 100) not understood.")
+        if self.selection not in ("rmsse", "mase"):
+            raise ValueError(f"selection = {self.selection!r} not understood.")
         if self.n_jobs < 1:
             raise ValueError(f"n_jobs = {self.n_jobs} < 1 not understood.")
 
@@ -155,28 +163,35 @@ def forecast_batch(
         else:
             model[i], basis[i] = _fallback(ys[i], c, mean[i], sigma[i])
     scores: dict[str, FloatArray] = {}
-    chosen_by_model: dict[str, list[int]] = defaultdict(list)
+    components: dict[str, list[int]] = defaultdict(list)
+    weight = np.zeros(n)
     for names, rows in groups.items():
         cv_err = _backtest(rows, ys, names, cfg)  # (models, rows, w, hb)
         finite = np.isfinite(cv_err)
         # A model that failed on a window (NaN) must never win on its other windows.
         mse = np.where(
             finite.all(axis=(2, 3)),
-            np.where(finite, cv_err, 0.0).__pow__(2).mean(axis=(2, 3)),
+            _loss(np.where(finite, cv_err, 0.0), cfg.selection).mean(axis=(2, 3)),
             np.inf,
         )
-        best = np.argmin(mse, axis=0)
+        ranked = np.argsort(mse, axis=0)
         for k, name in enumerate(names):
             col = scores.setdefault(name, np.full(n, np.nan))
             col[rows] = mse[k]
         for j, i in enumerate(rows):
-            errors[i] = cv_err[best[j], j]
-            model[i] = names[best[j]]
-            basis[i] = f"{classes[i]}: best of {len(names)} by {w}-window backtest"
-            chosen_by_model[model[i]].append(i)
-    for name, rows in chosen_by_model.items():
-        mean[rows] = _fit_forecast(rows, ys, name, cfg)
-        sigma[rows] = _sigma_from_errors(errors[rows], h)
+            picked, errors[i] = _pick(names, ranked[:, j], mse[:, j], cv_err[:, j], cfg.selection)
+            model[i] = "+".join(picked)
+            how = "mean of the best two" if len(picked) > 1 else "best"
+            basis[i] = f"{classes[i]}: {how} of {len(names)} by {w}-window backtest"
+            for name in picked:
+                components[name].append(i)
+            weight[i] = 1.0 / len(picked)
+    for name, rows in components.items():
+        part = np.maximum(_fit_forecast(rows, ys, name, cfg), 0.0)
+        mean[rows] += part * weight[rows, None]
+    tested = [i for i in range(n) if weight[i] > 0]
+    if tested:
+        sigma[tested] = _sigma_from_errors(errors[tested], h)
     mean = np.maximum(mean, 0.0)
     z = NormalDist().inv_cdf(0.5 + cfg.level / 200.0)
     return ForecastBatch(
@@ -192,6 +207,34 @@ def forecast_batch(
         level=cfg.level,
         scores=scores,
     )
+
+
+def _loss(errors: FloatArray, selection: str) -> FloatArray:
+    """Per-error loss behind the choice: squared (RMSSE) or absolute (MASE)."""
+    result: FloatArray = errors**2 if selection == "rmsse" else np.abs(errors)
+    return result
+
+
+def _pick(
+    names: Sequence[str],
+    ranked: NDArray[np.int64],
+    mse: FloatArray,
+    errors: FloatArray,
+    selection: str,
+) -> tuple[tuple[str, ...], FloatArray]:
+    """Return the winning model(s) of one series and their backtest errors.
+
+    The equal-weight mean of the two best candidates competes too: its backtest errors
+    are exactly the mean of theirs, so it is scored without fitting anything more, and it
+    wins only when it beat both on the same windows.
+    """
+    first = int(ranked[0])
+    if len(names) > 1 and np.isfinite(mse[int(ranked[1])]):
+        second = int(ranked[1])
+        blend = 0.5 * (errors[first] + errors[second])
+        if float(np.mean(_loss(blend, selection))) < mse[first]:
+            return (names[first], names[second]), blend
+    return (names[first],), errors[first]
 
 
 def _fallback(

@@ -186,7 +186,7 @@ def compute_policy(
     if tgt.kind == "cycle":
         k = np.full(n, _N.inv_cdf(tgt.level))
     else:
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             ratio = np.where(sigma_p > 0, (1 - tgt.level) * q / sigma_p, np.inf)
         k = np.where(np.isfinite(ratio), _k_for_fill_rate(np.nan_to_num(ratio, posinf=1e9)), 0.0)
     safety = np.maximum(k * sigma_p, -mu_p)

@@ -42,12 +42,13 @@ def test_each_series_gets_the_candidate_with_the_lowest_backtest_error() -> None
     rng = np.random.default_rng(3)
     intermittent = (rng.random(42) < 0.25) * rng.poisson(4, 42).astype(float)
     b = forecast_batch(["S@W", "I@W"], [_smooth(1), intermittent], CFG)
-    assert b.model[0] in SMOOTH_SETS["fast"]
-    assert b.model[1] in INTERMITTENT_SETS["fast"]
-    for row in (0, 1):
-        offered = SMOOTH_SETS["fast"] if row == 0 else INTERMITTENT_SETS["fast"]
-        best = min(offered, key=lambda m: b.scores[m][row])
-        assert b.model[row] == best
+    for row, offered in ((0, SMOOTH_SETS["fast"]), (1, INTERMITTENT_SETS["fast"])):
+        ranked = sorted(offered, key=lambda m: b.scores[m][row])
+        picked = b.model[row].split("+")
+        assert picked in ([ranked[0]], ranked[:2])
+        backtest_mae = float(np.mean(np.abs(b.errors[row])))
+        # A blend of the best two is kept only when it beat the best alone.
+        assert backtest_mae <= b.scores[ranked[0]][row] + 1e-9
         assert "backtest" in b.basis[row]
     assert b.errors.shape == (2, 2, 7)
     assert np.isfinite(b.errors).all()
