@@ -30,15 +30,14 @@ from lastmile.domain import (
 )
 from lastmile.sim import pipeline
 from lastmile.sim.dispatch import Van, plan_wave, reoptimize
+from lastmile.sim.ends import order_ends
 from lastmile.sim.execution import drive
 from lastmile.sim.packing import Pick, consolidate
-from lastmile.sim.records import Budget, DayResult, End, OrderEnd, Policy, RouteRun
+from lastmile.sim.records import Budget, DayResult, Policy, RouteRun
 from lastmile.sim.world import World
 
 Progress = Callable[[str], None]
-PROMISE_DEADLINE_S = 20 * 3600.0  # same-day and next-day orders: "by 8 pm"
 RELOAD_S = 900.0
-ETA_TOLERANCE_S = 1800.0
 
 
 @dataclass(frozen=True)
@@ -141,7 +140,7 @@ class _Day:
             scenario=self.sc,
             policy=self.policy,
             routes=self.routes,
-            ends=self._ends(),
+            ends=order_ends(self.orders, self.routes, self.carry, self.day_start),
             address_flags=dict(self.flags),
             units_ordered=self.units_ordered,
             units_shipped=self.units_allocated,
@@ -476,44 +475,6 @@ class _Day:
         ]
         reorder.sort(key=lambda r: -int(str(r["quantity"])))
         return float(forecast.sum()), reorder, int((available <= 0).sum())
-
-    def _ends(self) -> dict[str, OrderEnd]:
-        stops = {oid: (r, s) for r in self.routes for s in r.stops for oid in s.shipment.order_ids}
-        ends: dict[str, OrderEnd] = {}
-        for order in self.orders:
-            oid = order.order_id
-            status = order.status
-            if status is OrderStatus.DELIVERED:
-                _, stop = stops[oid]
-                at = stop.proofs[oid].at_s
-                if order.window is not None:
-                    on_time = at <= order.window.end.timestamp() - self.day_start
-                else:
-                    on_time = at <= PROMISE_DEADLINE_S
-                arrival = stop.arrival_s if stop.arrival_s is not None else at
-                ends[oid] = OrderEnd(
-                    End.DELIVERED,
-                    "",
-                    at,
-                    on_time,
-                    abs(arrival - stop.eta_s) <= ETA_TOLERANCE_S,
-                    stop.shipment.shipment_id,
-                    abs(arrival - stop.eta_s),
-                )
-            elif status is OrderStatus.FAILED_ATTEMPT:
-                ends[oid] = OrderEnd(
-                    End.FAILED, order.status_reason, shipment_id=stops[oid][1].shipment.shipment_id
-                )
-            elif status is OrderStatus.BACKORDERED:
-                ends[oid] = OrderEnd(End.BACKORDERED, order.status_reason)
-            elif status is OrderStatus.CANCELLED:
-                ends[oid] = OrderEnd(End.CANCELLED, order.status_reason)
-            else:
-                ends[oid] = OrderEnd(
-                    End.CARRIED_OVER,
-                    self.carry.get(oid, f"still {status.value} at the end of the day"),
-                )
-        return ends
 
 
 class _Timer:
