@@ -32,6 +32,7 @@ from lastmile.services.intake import validate_placed_orders
 from lastmile.services.planning import plan_routes
 from lastmile.services.sourcing import SourcingReport, source_orders
 from lastmile.services.unit_of_work import UnitOfWork
+from lastmile.tracking.evidence import ChainProblem, EvidenceRecord, verify_chain
 from lastmile.tracking.risk import AreaHistory
 from lastmile.tracking.store import TrackingRepository
 
@@ -286,3 +287,23 @@ def depart_route(*, uow: UnitOfWork, route_id: str, at: datetime) -> list[str]:
         )
         uow.commit()
     return moved
+
+
+@dataclass(frozen=True)
+class RouteEvidence:
+    """A route's proof-of-delivery chain and what verification found wrong with it."""
+
+    records: list[EvidenceRecord]
+    problems: list[ChainProblem]
+
+
+def route_evidence(
+    *, uow: UnitOfWork, tracking: TrackingRepository, route_id: str
+) -> RouteEvidence:
+    """Return the evidence records of a route, oldest first, checked against the chain."""
+    with uow:
+        if uow.routes.get(route_id) is None:
+            raise NotFound("route", route_id)
+        records = tracking.evidence(route_id)
+        problems = verify_chain(route_id, records, tracking.evidence_head(route_id))
+    return RouteEvidence(records, problems)

@@ -137,7 +137,9 @@ def test_driver_on_a_phone_delivers_a_stop_with_the_pin(released: LiveServer, br
     first.locator(".pin").fill(pin)
     first.locator(".deliver-button").click()
     page.wait_for_function(
-        "document.getElementById('driver-message').textContent !== ''", timeout=30_000
+        "['Stop delivered', 'Not accepted'].some("
+        "t => document.getElementById('driver-message').textContent.startsWith(t))",
+        timeout=30_000,
     )
     page.screenshot(path=str(ARTIFACTS / "driver-delivered.png"), full_page=True)
     assert page.text_content("#driver-message") == "Stop delivered"
@@ -149,6 +151,9 @@ def test_driver_on_a_phone_delivers_a_stop_with_the_pin(released: LiveServer, br
     board_ctx.close()
     r = released.api("GET", f"/api/v1/routes/{route['route_id']}")
     assert r.json()["stops"][0]["status"] == "delivered"
+    chain = released.api("GET", f"/api/v1/routes/{route['route_id']}/evidence").json()
+    assert chain["intact"] and len(chain["records"]) == 1
+    assert chain["records"][0]["body"]["shipment_id"] == shipment_id
     STATE["shipment_id"] = shipment_id
 
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
-from lastmile.api.deps import CtxDep, DriverOnly, UowDep
+from lastmile.api.deps import CtxDep, DriverOnly, Fleet, UowDep
 from lastmile.api.errors import ERROR_RESPONSES
 from lastmile.api.schemas.delivery import DeliveredRead, DeliverIn, FailedRead, FailIn, GpsFix
 from lastmile.api.security import check_driver_scope
 from lastmile.domain import GeoPoint, InvalidValue, NotFound, Route, Stop
 from lastmile.services import catalog
 from lastmile.services.delivery import confirm_delivery, report_failed_attempt
+from lastmile.services.dispatch import route_evidence
 from lastmile.tracking.pod import Confirmation
 
 router = APIRouter(prefix="/api/v1/routes", tags=["deliveries"], responses=ERROR_RESPONSES)
@@ -107,3 +110,34 @@ def fail(
         out.append(FailedRead(stop_id=stop_id, shipment_id=shipment_id, outcome=outcome.value))
     ctx.live.publish("stop.failed", {"route_id": route_id, "stop_id": stop_id})
     return out
+
+
+class EvidenceRead(BaseModel):
+    seq: int
+    body: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class RouteEvidenceRead(BaseModel):
+    route_id: str
+    intact: bool
+    problems: list[str]
+    records: list[EvidenceRead]
+
+
+@router.get("/{route_id}/evidence")
+def evidence(route_id: str, principal: Fleet, uow: UowDep, ctx: CtxDep) -> RouteEvidenceRead:
+    """The route's hash-chained proof-of-delivery records, verified."""
+    route = catalog.get_route(uow=uow, route_id=route_id)
+    check_driver_scope(principal, route.driver_id)
+    found = route_evidence(uow=uow, tracking=ctx.tracking(uow), route_id=route_id)
+    return RouteEvidenceRead(
+        route_id=route_id,
+        intact=not found.problems,
+        problems=[f"#{p.seq}: {p.problem}" for p in found.problems],
+        records=[
+            EvidenceRead(seq=r.seq, body=dict(r.body), prev_hash=r.prev_hash, hash=r.hash)
+            for r in found.records
+        ],
+    )
