@@ -29,6 +29,8 @@ from numpy.typing import NDArray
 from lastmile.inventory.forecast import FloatArray, ForecastBatch
 
 _N = NormalDist()
+# Fewer backtest error sums than this cannot stand for a distribution's tail.
+_MIN_SAMPLES = 8
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,38 @@ def lead_time_sigma(batch: ForecastBatch, periods: NDArray[np.int64]) -> FloatAr
     return out
 
 
+def error_sums(batch: ForecastBatch, rows: NDArray[np.int64], p: int) -> FloatArray:
+    """Backtest errors summed over every run of ``p`` periods, one row per series.
+
+    Past the backtest horizon the whole-window sums are scaled by ``sqrt(p / horizon)``.
+    """
+    _, w, hb = batch.errors.shape
+    run = min(p, hb)
+    err = batch.errors[rows]
+    csum = np.concatenate([np.zeros((len(rows), w, 1)), np.cumsum(err, axis=2)], axis=2)
+    sums = csum[:, :, run:] - csum[:, :, : hb + 1 - run]
+    scaled: FloatArray = sums.reshape(len(rows), -1) * math.sqrt(p / run)
+    return scaled
+
+
+def _empirical_safety(sums: FloatArray, allowed_short: FloatArray) -> FloatArray:
+    """Smallest safety ``x`` with ``mean((e - x)+) <= allowed_short`` per row, by bisection.
+
+    ``e`` are the row's error sums over the protection period: the shortage a safety
+    stock ``x`` would have let through in the backtest.
+    """
+    lo = np.min(sums, axis=1) - 1.0
+    hi = np.max(sums, axis=1) + 1.0
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        short = np.maximum(sums - mid[:, None], 0.0).mean(axis=1)
+        too_short = short > allowed_short
+        lo = np.where(too_short, mid, lo)
+        hi = np.where(too_short, hi, mid)
+    result: FloatArray = hi
+    return result
+
+
 def _rms(x: FloatArray) -> FloatArray:
     """Root mean square of each row over its finite entries; NaN for a row with none."""
     ok = np.isfinite(x)
@@ -149,6 +183,7 @@ def compute_policy(
     target: ServiceTarget | None = None,
     review_period: int = 1,
     order_cycle: int = 7,
+    distribution: Literal["normal", "empirical"] = "normal",
 ) -> PolicyTable:
     """Compute (s, S) for every series of ``batch``.
 
@@ -164,6 +199,11 @@ def compute_policy(
         Periods between two looks at the stock; 0 for continuous review.
     order_cycle
         Periods of demand one order covers: ``S - s`` is the forecast demand over them.
+    distribution
+        ``"normal"``: safety from ``sigma_P`` as in the module docstring. ``"empirical"``:
+        from the backtest error sums themselves (their ``level`` quantile, or the safety
+        whose backtest shortage per cycle meets the fill rate), for series with at least
+        8 sums; the others keep the normal rule.
 
     Returns
     -------
@@ -189,7 +229,22 @@ def compute_policy(
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             ratio = np.where(sigma_p > 0, (1 - tgt.level) * q / sigma_p, np.inf)
         k = np.where(np.isfinite(ratio), _k_for_fill_rate(np.nan_to_num(ratio, posinf=1e9)), 0.0)
-    safety = np.maximum(k * sigma_p, -mu_p)
+    safety = k * sigma_p
+    if distribution == "empirical":
+        for p in np.unique(protection):
+            rows = np.flatnonzero(protection == p)
+            if p <= 0:
+                continue
+            sums = error_sums(batch, rows, int(p))
+            enough = np.isfinite(sums).all(axis=1) & (sums.shape[1] >= _MIN_SAMPLES)
+            if not enough.any():
+                continue
+            rows, sums = rows[enough], sums[enough]
+            if tgt.kind == "cycle":
+                safety[rows] = np.quantile(sums, tgt.level, axis=1)
+            else:
+                safety[rows] = _empirical_safety(sums, (1 - tgt.level) * q[rows])
+    safety = np.maximum(safety, -mu_p)
     s = np.maximum(mu_p + safety, 0.0)
     return PolicyTable(
         ids=batch.ids,

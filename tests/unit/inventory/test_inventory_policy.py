@@ -89,3 +89,16 @@ def test_purchase_is_suggested_only_at_or_below_the_reorder_point() -> None:
 def test_negative_lead_time_is_rejected() -> None:
     with pytest.raises(ValueError, match="lead_time < 0"):
         compute_policy(batch(["A@W"], [1.0], [1.0]), lead_time=-1)
+
+
+def test_empirical_rule_takes_the_quantile_of_backtest_error_sums() -> None:
+    errors = np.arange(-10.0, 10.0).reshape(1, 2, 10)  # 2 windows x 10 periods
+    b = batch(["A@W"], [10.0], [2.0], errors=errors)
+    pol = compute_policy(b, lead_time=0, target=ServiceTarget(0.9), distribution="empirical")
+    one_period = errors.reshape(-1)
+    assert pol.safety_stock[0] == pytest.approx(np.quantile(one_period, 0.9))
+    fill = compute_policy(
+        b, lead_time=0, target=ServiceTarget(0.95, "fill_rate"), distribution="empirical"
+    )
+    short = np.maximum(one_period - fill.safety_stock[0], 0).mean()
+    assert short == pytest.approx(0.05 * 70.0, abs=1e-6)
