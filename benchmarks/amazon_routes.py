@@ -47,8 +47,11 @@ def load_routes() -> list[dict[str, Any]]:
             pk = packages[rid].get(k, {})
             volume.append(
                 sum(
-                    math.ceil(p["dimensions"]["depth_cm"] * p["dimensions"]["height_cm"]
-                              * p["dimensions"]["width_cm"])
+                    math.ceil(
+                        p["dimensions"]["depth_cm"]
+                        * p["dimensions"]["height_cm"]
+                        * p["dimensions"]["width_cm"]
+                    )
                     for p in pk.values()
                 )
             )
@@ -57,16 +60,18 @@ def load_routes() -> list[dict[str, Any]]:
             for k in drops
         ]
         order = actual[rid]["actual"]
-        out.append({
-            "route_id": rid,
-            "station": r["station_code"],
-            "points": [(stops[k]["lat"], stops[k]["lng"]) for k in [station, *drops]],
-            "drops": drops,
-            "volume": volume,
-            "service": service,
-            "capacity": float(r["executor_capacity_cm3"]),
-            "actual": sorted(drops, key=lambda k: order[k]),
-        })
+        out.append(
+            {
+                "route_id": rid,
+                "station": r["station_code"],
+                "points": [(stops[k]["lat"], stops[k]["lng"]) for k in [station, *drops]],
+                "drops": drops,
+                "volume": volume,
+                "service": service,
+                "capacity": float(r["executor_capacity_cm3"]),
+                "actual": sorted(drops, key=lambda k: order[k]),
+            }
+        )
     return out
 
 
@@ -84,8 +89,9 @@ def solve_route(route: dict[str, Any], seconds: float, seed: int) -> dict[str, A
     cap = max(int(route["capacity"]), int(sum(route["volume"])))
     problem = RoutingProblem(
         depots=(Depot(route["station"], 0),),
-        stops=Stops.build(list(route["drops"]), [[v] for v in route["volume"]],
-                          service_s=route["service"]),
+        stops=Stops.build(
+            list(route["drops"]), [[v] for v in route["volume"]], service_s=route["service"]
+        ),
         fleet=(VehicleSpec("van", capacity=(cap,)),),
         durations_s=np.rint(dist / (30 / 3.6)),
         distances_m=dist,
@@ -99,8 +105,11 @@ def solve_route(route: dict[str, Any], seconds: float, seed: int) -> dict[str, A
     actual_m = float(dist[tour[:-1], tour[1:]].sum())
     planned_m = sum(s.distance for s in result.schedules)
     return {
-        "route_id": route["route_id"], "station": route["station"], "stops": n,
-        "actual_km": actual_m / 1000, "lastmile_km": planned_m / 1000,
+        "route_id": route["route_id"],
+        "station": route["station"],
+        "stops": n,
+        "actual_km": actual_m / 1000,
+        "lastmile_km": planned_m / 1000,
         "saving_pct": 100 * (actual_m - planned_m) / actual_m,
         "feasible": result.report.ok and not result.solution.unserved,
         "wall_s": round(time.perf_counter() - began, 2),
@@ -119,28 +128,47 @@ def main(argv: list[str] | None = None) -> None:
     if args.quick:
         routes, seconds = routes[:3], 1.0
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        rows = list(pool.map(solve_route, routes, [seconds] * len(routes),
-                             [args.seed] * len(routes)))
+        rows = list(
+            pool.map(solve_route, routes, [seconds] * len(routes), [args.seed] * len(routes))
+        )
     print_table(
         "lastmile vs the drivers' actual sequence (great-circle x 1.35)",
         ["route", "station", "stops", "actual km", "lastmile km", "saving %", "feasible"],
-        [(r["route_id"][8:16], r["station"], r["stops"], r["actual_km"], r["lastmile_km"],
-          r["saving_pct"], r["feasible"]) for r in rows],
+        [
+            (
+                r["route_id"][8:16],
+                r["station"],
+                r["stops"],
+                r["actual_km"],
+                r["lastmile_km"],
+                r["saving_pct"],
+                r["feasible"],
+            )
+            for r in rows
+        ],
     )
     shorter = sum(1 for r in rows if r["saving_pct"] > 0 and r["feasible"])
     need = 12 if not args.quick else len(rows) - 1
     summary = {
-        "routes_shorter_than_driver": Target(float(shorter), float(need), "routes",
-                                             higher_is_better=True),
-        "mean_saving_pct": Target(mean(r["saving_pct"] for r in rows), 0.0, "%",
-                                  higher_is_better=True),
+        "routes_shorter_than_driver": Target(
+            float(shorter), float(need), "routes", higher_is_better=True
+        ),
+        "mean_saving_pct": Target(
+            mean(r["saving_pct"] for r in rows), 0.0, "%", higher_is_better=True
+        ),
     }
     print_summary(summary)
     write_result(
-        "amazon_routes", summary,
-        {"routes": rows, "seconds_per_route": seconds, "detour_factor": DETOUR,
-         "metric": "great-circle distance x 1.35, closed tour from the station"},
-        quick=args.quick, command="python -m benchmarks.amazon_routes " + " ".join(sys.argv[1:]),
+        "amazon_routes",
+        summary,
+        {
+            "routes": rows,
+            "seconds_per_route": seconds,
+            "detour_factor": DETOUR,
+            "metric": "great-circle distance x 1.35, closed tour from the station",
+        },
+        quick=args.quick,
+        command="python -m benchmarks.amazon_routes " + " ".join(sys.argv[1:]),
     )
 
 
