@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from lastmile.domain import (
     Address,
     DeliveryOption,
+    GeoPoint,
     Order,
     StockLevel,
     Warehouse,
@@ -206,11 +207,9 @@ def _nearest_whole_order(
 
 
 def _leg_cost(
-    point: object, warehouse: Warehouse, route_aware: bool, travel: TravelTimeSource
+    point: GeoPoint, warehouse: Warehouse, route_aware: bool, travel: TravelTimeSource
 ) -> float:
-    from lastmile.domain import GeoPoint
-
-    assert isinstance(point, GeoPoint) and warehouse.location is not None
+    assert warehouse.location is not None
     if route_aware:
         return float(travel.matrix([warehouse.location, point]).durations_s[0, 1])
     return haversine_m(point.lat, point.lon, warehouse.location.lat, warehouse.location.lon)
