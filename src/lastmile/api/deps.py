@@ -12,12 +12,13 @@ from lastmile.services.auth import Principal, Role
 from lastmile.services.unit_of_work import UnitOfWork
 
 
-def get_ctx(request: Request) -> ApiContext:
+# Async because they do no I/O: a sync dependency costs a hop to the thread pool.
+async def get_ctx(request: Request) -> ApiContext:
     ctx: ApiContext = request.app.state.ctx
     return ctx
 
 
-def get_uow(ctx: Annotated[ApiContext, Depends(get_ctx)]) -> UnitOfWork:
+async def get_uow(ctx: Annotated[ApiContext, Depends(get_ctx)]) -> UnitOfWork:
     return ctx.uow_factory()
 
 
