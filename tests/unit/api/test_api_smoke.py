@@ -89,3 +89,25 @@ def test_disruption_circle_becomes_a_polygon_and_bad_geometry_is_a_422(app, clie
     assert bad.status_code == 422
     missing = client.post("/api/v1/disruptions", headers=h, json={"kind": "weather"})
     assert missing.status_code == 422
+
+
+def test_driver_records_a_failed_attempt_with_a_reason_and_gps(client, keys):
+    body = {"reason": "not_home", "device_id": "phone-1", "gps": {"lat": 39.29, "lon": -76.6}}
+    r = client.post("/api/v1/routes/R1/stops/R1-1/fail", json=body, headers=bearer(keys["driver"]))
+    assert r.status_code == 200, r.text
+    assert r.json()[0]["shipment_id"] == "S1"
+    route = client.get("/api/v1/drivers/me/route", headers=bearer(keys["driver"])).json()
+    assert route["stops"][0]["status"] == "failed"
+    again = client.post(
+        "/api/v1/routes/R1/stops/R1-1/fail", json=body, headers=bearer(keys["driver"])
+    )
+    assert again.status_code == 409
+
+
+def test_delivery_without_gps_is_refused_with_the_field_named(client, keys):
+    body = {"method": "photo", "device_id": "phone-1", "gps": None, "photo_sha256": "a" * 64}
+    r = client.post(
+        "/api/v1/routes/R1/stops/R1-1/deliver", json=body, headers=bearer(keys["driver"])
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"][-1] == "gps"

@@ -12,7 +12,15 @@ from lastmile.api.deps import CtxDep, DriverOnly, Fleet, UowDep
 from lastmile.api.errors import ERROR_RESPONSES
 from lastmile.api.schemas.delivery import DeliveredRead, DeliverIn, FailedRead, FailIn, GpsFix
 from lastmile.api.security import check_driver_scope
-from lastmile.domain import GeoPoint, InvalidValue, NotFound, Route, Stop
+from lastmile.domain import (
+    GeoPoint,
+    IllegalTransition,
+    InvalidValue,
+    NotFound,
+    Route,
+    Stop,
+    StopStatus,
+)
 from lastmile.services import catalog
 from lastmile.services.delivery import confirm_delivery, report_failed_attempt
 from lastmile.services.dispatch import route_evidence
@@ -21,10 +29,13 @@ from lastmile.tracking.pod import Confirmation
 router = APIRouter(prefix="/api/v1/routes", tags=["deliveries"], responses=ERROR_RESPONSES)
 
 
-def _stop(route: Route, stop_id: str) -> Stop:
+def _open_stop(route: Route, stop_id: str, target: StopStatus) -> Stop:
     stop = next((s for s in route.stops if s.stop_id == stop_id), None)
     if stop is None:
         raise NotFound("stop", stop_id)
+    if stop.status not in (StopStatus.PLANNED, StopStatus.ARRIVED):
+        # A finished stop is a state conflict (409), not a matter of permission.
+        raise IllegalTransition("stop", stop.status.value, target.value)
     return stop
 
 
@@ -46,7 +57,7 @@ def deliver(
     """Confirm the stop's shipments handed over, with proof, GPS fix, time and device."""
     route = catalog.get_route(uow=uow, route_id=route_id)
     check_driver_scope(principal, route.driver_id)
-    stop = _stop(route, stop_id)
+    stop = _open_stop(route, stop_id, StopStatus.DELIVERED)
     fix = _fix(body.gps)
     accuracy = body.gps.accuracy_m if body.gps and body.gps.accuracy_m is not None else 10.0
     now = datetime.now(UTC)
@@ -92,7 +103,7 @@ def fail(
     """Record a failed attempt with its reason; orders go to redelivery or return."""
     route = catalog.get_route(uow=uow, route_id=route_id)
     check_driver_scope(principal, route.driver_id)
-    stop = _stop(route, stop_id)
+    stop = _open_stop(route, stop_id, StopStatus.FAILED)
     fix = _fix(body.gps)
     out = []
     for shipment_id in body.shipment_ids or stop.shipment_ids:
