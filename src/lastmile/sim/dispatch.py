@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +25,9 @@ from lastmile.sim.solver import IterationBudget, solve
 # Not serving a stop costs more than any detour to it, so only an impossible stop is left.
 UNSERVED_PENALTY = 2_000.0
 BASE_SERVICE_S = 150.0
+# PyVRP's search slows sharply past this many stops; bigger depots are solved by sectors.
+MAX_STOPS_PER_SOLVE = 800
+SWEEP_PART = 500
 PER_PARCEL_S = 30.0
 
 
@@ -129,11 +133,47 @@ def _plan_depot(
 ) -> tuple[list[RouteRun], dict[str, str]]:
     if not shipments or not vans:
         return [], {s.shipment_id: "no van available for this wave" for s in shipments}
+    latest = max(v.until_s for v in vans)
+    late: dict[str, str] = {}
+    keep: list[int] = []
+    for k, s in enumerate(shipments):
+        close = _window(s, day_start, plan_s, latest)[0][1]
+        if ready_s.get(s.warehouse_id, plan_s) > close:
+            # Picking at this warehouse ends after the slot (or the vans' day) closes.
+            late[s.shipment_id] = "picked too late for its window: the warehouse's pick rate"
+        else:
+            keep.append(k)
+    if late:
+        served, unserved = _plan_depot(
+            [shipments[k] for k in keep],
+            [locations[k] for k in keep],
+            vans,
+            travel,
+            wave=wave,
+            plan_s=plan_s,
+            ready_s=ready_s,
+            day_start=day_start,
+            iterations=iterations,
+            seed=seed,
+        )
+        return served, {**unserved, **late}
+    if len(shipments) > MAX_STOPS_PER_SOLVE and len(vans) > 1:
+        return _sweep(
+            shipments,
+            locations,
+            vans,
+            travel,
+            wave=wave,
+            plan_s=plan_s,
+            ready_s=ready_s,
+            day_start=day_start,
+            iterations=iterations,
+            seed=seed,
+        )
     depot_locs = sorted({v.depot_location for v in vans})
     depot_index = {loc: k for k, loc in enumerate(depot_locs)}
     wh_of_loc = {v.depot_location: v.vehicle.depot_id for v in vans}
     depots = tuple(Depot(wh_of_loc[loc], k) for k, loc in enumerate(depot_locs))
-    latest = max(v.until_s for v in vans)
     stops = Stops.build(
         [s.shipment_id for s in shipments],
         [_demand(s) for s in shipments],
@@ -192,6 +232,40 @@ def _plan_depot(
         schedule(route, travel, day_start=day_start, sent_s=plan_s, first=True)
         routes.append(route)
     return routes, dict(solution.unserved)
+
+
+def _sweep(
+    shipments: Sequence[Shipment],
+    locations: Sequence[int],
+    vans: Sequence[Van],
+    travel: DayTravel,
+    **kwargs: Any,
+) -> tuple[list[RouteRun], dict[str, str]]:
+    """Split a very large depot problem into angular sectors around the depot (sweep)."""
+    depot = travel.points[vans[0].depot_location]
+    angles = np.array(
+        [
+            math.atan2(travel.points[loc].lat - depot.lat, travel.points[loc].lon - depot.lon)
+            for loc in locations
+        ]
+    )
+    order = np.argsort(angles, kind="stable")
+    parts = min(len(vans), math.ceil(len(shipments) / SWEEP_PART))
+    routes: list[RouteRun] = []
+    unserved: dict[str, str] = {}
+    for p, chunk in enumerate(np.array_split(order, parts)):
+        # Vans are shared out in proportion to stops: part p takes every parts-th van.
+        part_vans = list(vans[p::parts])
+        got, left = _plan_depot(
+            [shipments[k] for k in chunk],
+            [locations[k] for k in chunk],
+            part_vans,
+            travel,
+            **kwargs,
+        )
+        routes.extend(got)
+        unserved.update(left)
+    return routes, unserved
 
 
 def _stop_run(shipment: Shipment, location: int) -> StopRun:
