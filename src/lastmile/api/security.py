@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from lastmile.api.errors import Forbidden
 from lastmile.services.auth import AuthService, Principal, Role, Unauthenticated
@@ -27,6 +28,27 @@ STAFF = frozenset({Role.ADMIN, Role.DISPATCHER})
 def _auth(request: Request) -> AuthService:
     service: AuthService = request.app.state.ctx.auth
     return service
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.headers.get("x-api-key")
+
+
+async def resolve_principal(request: Request) -> Principal | None:
+    """Return the caller: from memory for a recently seen key, else via the store.
+
+    Async so the common case (an integrator's key checked a moment ago) costs no trip to
+    the thread pool; anything that may read the database runs there.
+    """
+    key = _bearer(request)
+    if key:
+        cached = _auth(request).cached_key(key)
+        if cached is not None:
+            return cached
+    return await run_in_threadpool(principal_from_request, request)
 
 
 def principal_from_request(request: Request) -> Principal | None:
@@ -66,8 +88,8 @@ class Allow(Policy):
             raise ValueError("Allow() needs at least one role")
         self.roles = frozenset(roles)
 
-    def __call__(self, request: Request) -> Principal:
-        principal = principal_from_request(request)
+    async def __call__(self, request: Request) -> Principal:
+        principal = await resolve_principal(request)
         if principal is None:
             raise Unauthenticated("no credential")
         if principal.role not in self.roles:
@@ -81,9 +103,9 @@ class Public(Policy):
 
     public = True
 
-    def __call__(self, request: Request) -> Principal | None:
+    async def __call__(self, request: Request) -> Principal | None:
         try:
-            principal = principal_from_request(request)
+            principal = await resolve_principal(request)
         except (Unauthenticated, Forbidden):
             principal = None
         request.state.principal = principal

@@ -290,6 +290,32 @@ class AuthService:
     def list_keys(self) -> list[ApiKeyRecord]:
         return self.store.list_keys()
 
+    def cached_key(self, secret: str) -> Principal | None:
+        """Return the principal of a recently checked key from memory, or None (no I/O)."""
+        if not secret.startswith(KEY_PREFIX):
+            return None
+        with self._lock:
+            cached = self._cache.get(hash_secret(secret))
+        if cached is None or time.monotonic() - cached[0] >= self.cache_s:
+            return None
+        try:
+            return self._principal(cached[1])
+        except Unauthenticated:
+            return None
+
+    def _principal(self, record: ApiKeyRecord) -> Principal:
+        record_now = replace(
+            record,
+            expires_at=_aware(record.expires_at) if record.expires_at else None,
+            revoked_at=_aware(record.revoked_at) if record.revoked_at else None,
+        )
+        why = record_now.usable_at(self.clock())
+        if why is not None:
+            raise Unauthenticated(f"key {why}")
+        return Principal(
+            subject=f"key:{record.key_id}", role=record.role, driver_id=record.driver_id
+        )
+
     def authenticate_key(self, secret: str) -> Principal:
         """Return the principal of a key, or raise Unauthenticated saying why."""
         if not secret.startswith(KEY_PREFIX):
@@ -307,18 +333,7 @@ class AuthService:
             record = found
             with self._lock:
                 self._cache[key_hash] = (mono, record)
-        now = self.clock()
-        record_now = replace(
-            record,
-            expires_at=_aware(record.expires_at) if record.expires_at else None,
-            revoked_at=_aware(record.revoked_at) if record.revoked_at else None,
-        )
-        why = record_now.usable_at(now)
-        if why is not None:
-            raise Unauthenticated(f"key {why}")
-        return Principal(
-            subject=f"key:{record.key_id}", role=record.role, driver_id=record.driver_id
-        )
+        return self._principal(record)
 
     # -- users and sessions ---------------------------------------------------------
     def create_user(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 from pydantic import Field
+from starlette.concurrency import run_in_threadpool
 
 from lastmile.api.deps import CtxDep, Intake, Limit, Offset, Staff, StaffOrWarehouse, UowDep
 from lastmile.api.errors import ERROR_RESPONSES
@@ -34,7 +36,7 @@ IdempotencyKey = Annotated[
     status_code=201,
     responses={200: {"model": OrderRead, "description": "replay of an earlier request"}},
 )
-def create_order(
+async def create_order(
     body: OrderCreate,
     principal: Intake,
     uow: UowDep,
@@ -46,11 +48,16 @@ def create_order(
 
     The idempotency scope is the calling credential, so two clients never collide.
     """
-    receipt = place_order(
-        uow=uow,
-        command=body.to_command(client_id=principal.subject),
-        idempotency_key=idempotency_key,
-        geocode=ctx.geocode,
+    # The hot path of intake: only the use case (database, geocoder) goes to the thread
+    # pool; parsing and serialising stay on the event loop.
+    receipt = await run_in_threadpool(
+        partial(
+            place_order,
+            uow=uow,
+            command=body.to_command(client_id=principal.subject),
+            idempotency_key=idempotency_key,
+            geocode=ctx.geocode,
+        )
     )
     if not receipt.created:
         response.status_code = 200

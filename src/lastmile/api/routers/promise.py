@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
 
 from lastmile.api.deps import CtxDep, Intake
 from lastmile.api.errors import ERROR_RESPONSES
@@ -14,16 +15,17 @@ router = APIRouter(prefix="/api/v1", tags=["promise"], responses=ERROR_RESPONSES
 
 
 @router.post("/promise")
-def promise(body: PromiseQuery, _: Intake, ctx: CtxDep) -> PromiseRead:
+async def promise(body: PromiseQuery, _: Intake, ctx: CtxDep) -> PromiseRead:
     """Same-day, next-day and slot options with ETA window and price, or why not."""
     if body.lat is not None and body.lon is not None:
         geocode: Geocode | None = Geocode(GeoPoint(body.lat, body.lon), 1.0, GeocodeMethod.PROVIDED)
     else:
-        geocode = ctx.geocode(body.address) if ctx.geocode else None
+        geocode = await run_in_threadpool(ctx.geocode, body.address) if ctx.geocode else None
     lines = [OrderLine(x.sku_id, x.quantity) for x in body.lines]
-    weights = ctx.sku_weights()
+    weights = await run_in_threadpool(ctx.sku_weights)
     if any(line.sku_id not in weights for line in lines):
-        weights = ctx.sku_weights(max_age_s=0.0)  # a SKU added since the last read
+        # A SKU added since the last read.
+        weights = await run_in_threadpool(ctx.sku_weights, 0.0)
     for i, line in enumerate(lines):
         if line.sku_id not in weights:
             raise InvalidValue(f"lines[{i}].sku_id", f"unknown sku {line.sku_id!r}")
@@ -31,4 +33,5 @@ def promise(body: PromiseQuery, _: Intake, ctx: CtxDep) -> PromiseRead:
     # wait for the database behind order intake.
     weight = sum(weights[line.sku_id] * line.quantity for line in lines)
     cart = Cart(tuple(lines), Address(body.address, geocode=geocode), weight_kg=max(weight, 0.001))
-    return PromiseRead.of(ctx.promise_desk().quote(cart))
+    # The quote is CPU work on a warm snapshot (rebuilt from the database at times): pool.
+    return PromiseRead.of(await run_in_threadpool(ctx.promise_desk().quote, cart))
