@@ -75,6 +75,13 @@ def forecast(
     plots: Annotated[int, typer.Option(min=0, help="PNG plots for the N riskiest series.")] = 5,
     report_days: Annotated[int, typer.Option(min=1)] = 14,
     jobs: Annotated[int, typer.Option(min=1, help="Processes for the forecasts.")] = 1,
+    transfer_cost: Annotated[
+        float | None,
+        typer.Option(min=0, help="Cost per unit moved between warehouses; enables transfers."),
+    ] = None,
+    lost_sale: Annotated[
+        float, typer.Option(min=0, help="Margin lost per unit of unmet demand.")
+    ] = 10.0,
     profile: Annotated[
         str,
         typer.Option(help="Candidate models: full, standard, fast, or auto (by number of series)."),
@@ -94,7 +101,14 @@ def forecast(
         raise typer.BadParameter(f"--profile {profile!r} not understood")
     if (history is None) == (not database):
         raise typer.BadParameter("give exactly one of --history FILE or --database")
+    from lastmile.inventory.transfers import TransferCosts
+
+    costs = None
+    if transfer_cost is not None:
+        unit = transfer_cost
+        costs = TransferCosts(per_unit=lambda _a, _b: unit, default_lost_sale=lost_sale)
     settings = PlanSettings(
+        transfer_costs=costs,
         horizon=horizon,
         lead_time=lead_time,
         report_days=report_days,
@@ -206,6 +220,21 @@ def _write_reports(plan: object, out: Path, *, plots: int) -> None:
                     f"{s.days_of_cover:.1f}",
                     s.stockout_day or "",
                     f"{s.stockout_probability:.3f}",
+                ]
+            )
+    with (out / "transfers.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["sku_id", "from", "to", "quantity", "cost", "lost_sales_avoided", "reason"])
+        for t in plan.transfers:
+            w.writerow(
+                [
+                    t.sku_id,
+                    t.from_warehouse,
+                    t.to_warehouse,
+                    t.quantity,
+                    f"{t.cost:.2f}",
+                    f"{t.lost_sales_avoided:.2f}",
+                    t.reason,
                 ]
             )
     riskiest = [s.series_id for s in plan.stockouts][:plots]

@@ -39,18 +39,25 @@ def test_forecast_command_writes_reports_and_plots(tmp_path: Path) -> None:
             "--horizon",
             "7",
             "--lead-time",
-            "0",
+            "3",
             "--plots",
             "1",
             "--profile",
             "fast",
+            "--transfer-cost",
+            "0.2",
+            "--lost-sale",
+            "10",
         ],
     )
     assert result.exit_code == 0, result.output
     assert "2 series" in result.output
-    for name in ("forecasts.csv", "policy.csv", "purchases.csv", "stockouts.csv"):
+    for name in ("forecasts.csv", "policy.csv", "purchases.csv", "stockouts.csv", "transfers.csv"):
         assert (out / name).is_file()
     assert "mug@W1" in (out / "purchases.csv").read_text()
+    # W1 holds 4 mugs for ~6 a day and a purchase takes 3 days; W2 holds 90 for ~2 a day:
+    # surplus moves to W1.
+    assert "mug,W2,W1," in (out / "transfers.csv").read_text()
     (png,) = (out / "plots").glob("*.png")
     assert png.read_bytes()[:4] == b"\x89PNG"
 
