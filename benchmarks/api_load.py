@@ -13,7 +13,8 @@ drives it with asyncio + httpx for a fixed time:
 
 Targets (issue 9): >= 300 orders/s intake and promise p99 <= 50 ms under that load.
 Compared in the same run: the same intake use case called in-process without HTTP (the
-ceiling the database allows), to show what the HTTP layer costs.
+ceiling the database allows), and an authenticated no-op request (GET /auth/me) driven by
+the same clients (the ceiling of the HTTP stack plus this load generator on this machine).
 
     python -m benchmarks.api_load            # 20 s per backend
     python -m benchmarks.api_load --quick    # 4 s per backend
@@ -208,6 +209,26 @@ async def drive(base: str, key: str, seconds: float, seed: int) -> dict[str, Any
     return {"elapsed_s": elapsed, "intake_ms": intake_ms, "promise_ms": promise_ms, **counts}
 
 
+async def trivial_ceiling(base: str, key: str, seconds: float) -> float:
+    """Requests/s of an authenticated no-op (GET /auth/me) with the same clients: what the
+    HTTP stack and this load generator allow on this machine, before any database work."""
+    headers = {"Authorization": f"Bearer {key}"}
+    done = 0
+    stop_at = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=CONCURRENCY + 4)
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits) as client:
+
+        async def worker() -> None:
+            nonlocal done
+            while time.perf_counter() < stop_at:
+                await client.get("/api/v1/auth/me")
+                done += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        return done / (time.perf_counter() - started)
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -253,6 +274,7 @@ def run_backend(name: str, url: str, seconds: float, workers: int) -> dict[str, 
     proc = start_server(url, port, workers)
     try:
         result = asyncio.run(drive(f"http://127.0.0.1:{port}", key, seconds, seed=1))
+        ceiling = asyncio.run(trivial_ceiling(f"http://127.0.0.1:{port}", key, min(seconds, 5)))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -278,6 +300,7 @@ def run_backend(name: str, url: str, seconds: float, workers: int) -> dict[str, 
         "server_errors": result["server_errors"],
         "seconds": result["elapsed_s"],
         "in_process_orders_per_s": baseline,
+        "noop_requests_per_s": ceiling,
     }
 
 
@@ -315,6 +338,7 @@ def main() -> None:
             "backend",
             "orders/s",
             "in-process orders/s",
+            "no-op req/s",
             "intake p50 ms",
             "intake p99 ms",
             "promise p50 ms",
@@ -327,6 +351,7 @@ def main() -> None:
                 r["backend"],
                 r["orders_per_s"],
                 r["in_process_orders_per_s"],
+                r["noop_requests_per_s"],
                 r["intake_p50_ms"],
                 r["intake_p99_ms"],
                 r["promise_p50_ms"],
