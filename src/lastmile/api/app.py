@@ -22,7 +22,8 @@ from lastmile.config import Settings, get_settings
 from lastmile.geo.travel import TravelTimeSource
 from lastmile.routing.solution import Solver
 from lastmile.services import catalog
-from lastmile.services.auth import AuthService, AuthStore, InMemoryAuthStore
+from lastmile.services.auth import AuthService, AuthStore
+from lastmile.services.auth_memory import InMemoryAuthStore
 from lastmile.services.intake import GeocodeFn
 from lastmile.services.promise import PromiseDesk
 from lastmile.services.unit_of_work import UnitOfWork

@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 from lastmile.domain import Conflict, InvalidValue
 from lastmile.services.auth import (
     AuthService,
-    InMemoryAuthStore,
     Role,
     Unauthenticated,
     hash_password,
     verify_password,
 )
+from lastmile.services.auth_memory import InMemoryAuthStore
 
 T0 = datetime(2026, 11, 30, 9, tzinfo=UTC)
 
