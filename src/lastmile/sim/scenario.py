@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from importlib import resources
@@ -184,7 +185,12 @@ def generate(config: ScenarioConfig | None = None, *, places: OsmPlaces | None =
     points = address_pool(places, rng)
     weights = rng.lognormal(0.0, 1.0, len(points))
     weights /= weights.sum()
-    warehouses, central = place_warehouses(places, points, weights, config.warehouses)
+    # A site staffed for its volume: at least 600 units an hour, enough to pick a day's
+    # units in about two hours (so a 20,000-order day is not throttled by picking alone).
+    pick_rate = max(600, math.ceil(config.orders * 1.2 / config.warehouses / 2.0))
+    warehouses, central = place_warehouses(
+        places, points, weights, config.warehouses, pick_rate=pick_rate
+    )
     skus, popularity = _skus(config, rng)
     orders, truth = _orders(config, rng, points, weights, skus, popularity)
     share = warehouse_share(warehouses, points, weights)

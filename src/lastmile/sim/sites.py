@@ -61,9 +61,18 @@ def _nearest_site(
 
 
 def place_warehouses(
-    places: OsmPlaces, points: list[AddressPoint], weights: NDArray[np.float64], count: int
+    places: OsmPlaces,
+    points: list[AddressPoint],
+    weights: NDArray[np.float64],
+    count: int,
+    *,
+    pick_rate: int = 600,
 ) -> tuple[list[Warehouse], Warehouse]:
-    """Place warehouses at industrial sites near the centres of demand."""
+    """Place warehouses at industrial sites near the centres of demand.
+
+    ``pick_rate`` is each warehouse's units picked per hour; the single central
+    warehouse of the counterfactual picks as fast as all of them together.
+    """
     xy = np.array([(p.lat, p.lon) for p in points])
     centres = _kmeans(xy, weights, count)
     strong = [s for s in places.industrial if s.kind in _STRONG_SITES and s.area_proxy >= 4]
@@ -87,7 +96,7 @@ def place_warehouses(
             f"WH-{names[rank].upper().lstrip('#')}",
             f"{names[rank]} ({labels[i]})",
             chosen[i],
-            pick_capacity_per_hour=600,
+            pick_capacity_per_hour=pick_rate,
         )
         for rank, i in enumerate(order.tolist())
     ]
@@ -99,7 +108,7 @@ def place_warehouses(
         else GeoPoint(float(mean_lat), float(mean_lon))
     )
     central = Warehouse(
-        "WH-SINGLE", "Single central warehouse", where, pick_capacity_per_hour=600 * count
+        "WH-SINGLE", "Single central warehouse", where, pick_capacity_per_hour=pick_rate * count
     )
     return warehouses, central
 
