@@ -111,3 +111,17 @@ def test_delivery_without_gps_is_refused_with_the_field_named(client, keys):
     )
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"][-1] == "gps"
+
+
+def test_a_tracking_token_shows_only_its_own_shipment(app, client, uow):
+    tracking = app.state.ctx.tracking(uow)
+    tracking.register_token("tok1" * 8, "S1")
+    tracking.register_token("tok2" * 8, "S2")
+    mine = client.get("/api/v1/track/" + "tok1" * 8)
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["stops_before"] == 0
+    page = client.get("/track/" + "tok1" * 8)
+    assert page.status_code == 200
+    assert "S2" not in page.text and "D2" not in page.text and "200 Main" not in page.text
+    for probe in ("tok3" * 8, "S1", "../S2", "x"):
+        assert client.get("/api/v1/track/" + probe).status_code == 404
