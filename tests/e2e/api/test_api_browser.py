@@ -72,6 +72,14 @@ def test_dispatcher_logs_in_plans_the_day_and_sees_routes_on_the_map(
     assert page.locator("#exceptions img").count() == 0
     assert page.title() != "pwned"
     page.screenshot(path=str(ARTIFACTS / "dashboard-planned.png"), full_page=True)
+    # The dispatcher places that address by hand: the order is validated, off the board.
+    hostile.locator("button.place").click()
+    page.click("#map", position={"x": 200, "y": 200})
+    page.wait_for_function("document.getElementById('plan-status').textContent.includes('placed')")
+    page.wait_for_function(
+        "![...document.querySelectorAll('#exceptions li')]"
+        ".some(li => li.textContent.includes('nowhere lane'))"
+    )
     context.close()
 
     routes = released.api("GET", "/api/v1/routes?limit=100").json()["items"]

@@ -12,6 +12,7 @@
   const vans = new Map();
   const depots = new Map();
   let clicked = null;
+  let placing = null;
   const status = document.getElementById("plan-status");
 
   async function loadRoads() {
@@ -54,7 +55,16 @@
     const counts = document.getElementById("order-counts");
     counts.replaceChildren(...Object.entries(board.counts).map(([k, v]) => el("span", { "data-status": k }, k + ": " + v)));
     const list = document.getElementById("exceptions");
-    list.replaceChildren(...board.exceptions.map(x => el("li", { "class": "exception exception-" + x.kind }, x.kind + " · " + x.order_external_id + " · " + x.detail)));
+    list.replaceChildren(...board.exceptions.map(x => {
+      const item = el("li", { "class": "exception exception-" + x.kind }, x.kind + " · " + x.order_external_id + " · " + x.detail);
+      if (x.kind === "low_confidence_address") {
+        // A person places the address: the next map click confirms it and validates the order.
+        const button = el("button", { "type": "button", "class": "place" }, "Place on map");
+        button.addEventListener("click", () => { placing = x; status.textContent = "Click the map where " + x.order_external_id + " is"; });
+        item.append(" ", button);
+      }
+      return item;
+    }));
     if (!board.exceptions.length) { list.replaceChildren(el("li", { "class": "muted" }, "No exceptions")); }
   }
 
@@ -127,7 +137,16 @@
     } catch (e) { status.textContent = "Planning failed: " + e.message; }
   });
 
-  map.on("click", (ev) => { clicked = ev.latlng; });
+  map.on("click", async (ev) => {
+    if (!placing) { clicked = ev.latlng; return; }
+    const order = placing;
+    placing = null;
+    try {
+      await api("/api/v1/orders/" + encodeURIComponent(order.order_id) + "/address", { method: "POST", body: { lat: ev.latlng.lat, lon: ev.latlng.lng } });
+      status.textContent = "Address of " + order.order_external_id + " placed; order validated";
+      await refresh();
+    } catch (e) { status.textContent = "Not placed: " + e.message; }
+  });
   const dialog = document.getElementById("disruption-dialog");
   document.getElementById("disruption-button").addEventListener("click", () => { dialog.showModal(); });
   dialog.addEventListener("close", async () => {
