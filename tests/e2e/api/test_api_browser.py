@@ -184,3 +184,29 @@ def _token_of(live: LiveServer, shipment_id: str) -> str:
         shipment = uow.shipments.get(shipment_id)
         assert shipment is not None
         return shipment.tracking_token
+
+
+def test_dispatcher_posts_a_weather_disruption_from_the_dashboard(
+    released: LiveServer, browser: Any
+) -> None:
+    if STATE.get("route") is None:
+        pytest.skip("needs the dispatcher's plan")
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    _login(page, released.url, "dispatch")
+    page.wait_for_url("**/dashboard")
+    page.wait_for_selector("path.route-line", state="attached", timeout=30_000)
+    page.click("#disruption-button")
+    page.select_option("#disruption-kind", "weather")
+    page.fill("#disruption-factor", "1.6")
+    page.fill("#disruption-radius", "3000")
+    page.fill("#disruption-note", "<b>storm</b> over the harbour")
+    page.click("#disruption-submit")
+    page.wait_for_function(
+        "document.getElementById('plan-status').textContent.startsWith('Disruption')",
+        timeout=60_000,
+    )
+    assert page.text_content("#plan-status").startswith("Disruption posted")
+    assert page.locator("path.disruption-area").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "dashboard-disruption.png"), full_page=True)
+    context.close()
