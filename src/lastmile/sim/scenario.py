@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
@@ -37,7 +37,7 @@ from lastmile.domain import (
     Vehicle,
     Warehouse,
 )
-from lastmile.sim.osm_places import AddressPoint, OsmPlaces, read_places
+from lastmile.sim.osm_places import AddressPoint, NoDrivableNetwork, OsmPlaces, read_places
 from lastmile.sim.sites import address_pool, place_warehouses, warehouse_share
 
 LOCAL = ZoneInfo("America/New_York")
@@ -164,6 +164,36 @@ def _distributions() -> dict[str, object]:
     return data
 
 
+def on_network(places: OsmPlaces, *, within_m: float = 500.0) -> OsmPlaces:
+    """Keep only the addresses and sites the road network reaches (its largest strongly
+    connected part, within ``within_m``): an extract's edges hold places no van can reach.
+    """
+    from lastmile.geo.network import load_network
+
+    try:
+        network = load_network(places.path)
+    except ValueError as exc:
+        raise NoDrivableNetwork(places.path, str(exc)) from exc
+
+    def near(lat: list[float], lon: list[float]) -> NDArray[np.bool_]:
+        if not lat:
+            return np.zeros(0, dtype=bool)
+        snap = network.snap_arrays(np.asarray(lat), np.asarray(lon))
+        return np.asarray(snap.distances_m <= within_m)
+
+    keep_a = near([a.lat for a in places.addresses], [a.lon for a in places.addresses])
+    keep_i = near([i.lat for i in places.industrial], [i.lon for i in places.industrial])
+    keep_s = near([n[0] for n in places.street_nodes], [n[1] for n in places.street_nodes])
+    if not keep_a.any() and not keep_s.any():
+        raise NoDrivableNetwork(places.path, "no address or street lies on its road network")
+    return replace(
+        places,
+        addresses=[a for a, k in zip(places.addresses, keep_a, strict=True) if k],
+        industrial=[i for i, k in zip(places.industrial, keep_i, strict=True) if k],
+        street_nodes=[n for n, k in zip(places.street_nodes, keep_s, strict=True) if k],
+    )
+
+
 def generate(config: ScenarioConfig | None = None, *, places: OsmPlaces | None = None) -> Scenario:
     """Draw a scenario.
 
@@ -180,7 +210,7 @@ def generate(config: ScenarioConfig | None = None, *, places: OsmPlaces | None =
         The same object, field for field, for the same config and extract.
     """
     config = config or ScenarioConfig()
-    places = places or read_places(config.osm_path or default_osm_path())
+    places = on_network(places or read_places(config.osm_path or default_osm_path()))
     rng = np.random.default_rng(config.seed)
     points = address_pool(places, rng)
     weights = rng.lognormal(0.0, 1.0, len(points))
