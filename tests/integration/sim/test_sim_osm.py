@@ -44,3 +44,18 @@ def test_the_scenario_generator_refuses_it_before_drawing_anything(footpaths: Pa
 def test_a_missing_extract_is_a_file_not_found(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         read_places(tmp_path / "nowhere.osm.pbf")
+
+
+def test_another_citys_extract_runs_a_day(shared_dir: Path) -> None:
+    from lastmile.sim.day import run_day
+    from lastmile.sim.records import Budget, End
+    from lastmile.sim.world import build_world
+
+    osm = shared_dir / "data" / "osm" / "liechtenstein_valhalla_2015.osm.pbf"
+    scenario = generate(ScenarioConfig(orders=30, vans=3, seed=2, osm_path=osm))
+    assert all(w.location is not None and 47.0 < w.location.lat < 47.3 for w in scenario.warehouses)
+    result = run_day(
+        build_world(scenario), budget=Budget(wave_iterations=10, reopt_iterations=5, sourcing_s=1.0)
+    )
+    assert set(result.ends) == {o.order_id for o in scenario.orders}
+    assert any(e.end is End.DELIVERED for e in result.ends.values())
