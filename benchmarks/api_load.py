@@ -154,7 +154,7 @@ async def drive(
     }
     sent: list[tuple[str, dict[str, Any], str]] = []
     stop_at = time.perf_counter() + seconds
-    counter = iter(range(10**9))
+    counter = iter(range(seed * 10**7, 10**9))  # external ids unique across phases
 
     async with httpx.AsyncClient(
         base_url=base, headers=headers, limits=limits, timeout=30
