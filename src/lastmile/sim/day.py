@@ -34,6 +34,7 @@ from lastmile.sim.ends import order_ends
 from lastmile.sim.execution import drive
 from lastmile.sim.packing import Pick, consolidate
 from lastmile.sim.records import Budget, DayResult, Policy, RouteRun
+from lastmile.sim.scenario import LOCAL
 from lastmile.sim.world import World
 
 Progress = Callable[[str], None]
@@ -97,8 +98,8 @@ class _Day:
             "intake / geocoding": world.geocoder_name,
             "promise": "warehouse same-day cut-off rule",
             "waves / picking": "simulator waves: cut-off, pick rate per warehouse",
-            "cartonization / consolidation": "lastmile.fulfillment.cartonization (3D packer); "
-            "simulator grouping by warehouse, building and window",
+            "cartonization / consolidation": "lastmile.fulfillment.cartonization (3D packer) "
+            "and lastmile.fulfillment.consolidation (address, day, option, window)",
             "dispatch planning": "lastmile.routing (PyVRP backend)",
             "re-optimisation": "lastmile.routing (PyVRP, vans locked to their parcels)",
             "proof of delivery": "lastmile.tracking risk score (method) and geofence check; "
@@ -184,6 +185,8 @@ class _Day:
                     [self.by_id[o] for o in ship_now],
                     picks,
                     {s.sku_id: s for s in self.sc.skus},
+                    now=self.sc.at(cutoff),
+                    tz=LOCAL,
                     delivery_date=self.sc.day.isoformat(),
                     enabled=self.policy.consolidate,
                     batch=f"-W{wave.number}",

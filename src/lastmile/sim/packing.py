@@ -1,28 +1,24 @@
-"""Cartonization and consolidation as the simulator runs them.
+"""Cartonization and consolidation for the simulated day, on the fulfillment capability.
 
-Consolidation groups the orders going from one warehouse to one building in one delivery
-window into a single shipment (one stop); switched off, every order is its own shipment.
-Each shipment's units are packed first-fit-decreasing by volume into standard boxes; an
-item too big for the largest box travels in its own carton.
+Consolidation is ``lastmile.fulfillment.consolidation``: orders to one address (unit
+included), from one warehouse, with one option and, for slots, one window become a single
+shipment; switched off, every order is its own shipment per warehouse. Each shipment's
+units are packed by ``lastmile.fulfillment.cartonization``'s 3D packer; a unit no box of
+the standard catalogue holds travels in its own oversize carton.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
+from datetime import datetime, tzinfo
 
-from lastmile.domain import Order, Parcel, ParcelItem, Shipment, Sku, TimeWindow
-
-# Standard e-commerce boxes: code -> (sorted inner dimensions cm, max kg).
-BOXES: tuple[tuple[str, tuple[float, float, float], float], ...] = (
-    ("S", (30.0, 22.0, 10.0), 10.0),
-    ("M", (40.0, 30.0, 20.0), 20.0),
-    ("L", (60.0, 40.0, 40.0), 25.0),
-    ("XL", (80.0, 60.0, 50.0), 30.0),
-)
-# Items never fill a box completely: leave room for padding.
-_FILL = 0.8
+from lastmile.domain import Order, Parcel, ParcelItem, Shipment, Sku
+from lastmile.fulfillment.cartonization import BoxCatalogue, PackUnit, fits_alone, pack
+from lastmile.fulfillment.consolidation import ShipmentKey
+from lastmile.fulfillment.consolidation import consolidate as consolidate_orders
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,43 +31,12 @@ class Pick:
     warehouse_id: str
 
 
-def _fits(dims: tuple[float, float, float], box: tuple[float, float, float]) -> bool:
-    return all(d <= b for d, b in zip(sorted(dims, reverse=True), box, strict=True))
-
-
-@dataclass
-class _OpenBox:
-    code: str
-    inner: tuple[float, float, float]
-    capacity_l: float
-    max_kg: float
-    volume_l: float = 0.0
-    weight_kg: float = 0.0
-    items: list[tuple[Sku, str]] = field(default_factory=list)
-
-    def takes(self, dims: tuple[float, float, float], volume: float, weight: float) -> bool:
-        return (
-            _fits(dims, self.inner)
-            and self.volume_l + volume <= self.capacity_l * _FILL
-            and self.weight_kg + weight <= self.max_kg
-        )
-
-    def add(self, sku: Sku, order_id: str) -> None:
-        self.volume_l += sku.volume_l
-        self.weight_kg += sku.weight_kg
-        self.items.append((sku, order_id))
-
-
 def cartonize(picks: Sequence[Pick], skus: Mapping[str, Sku], prefix: str) -> list[Parcel]:
     """Pack the picked units with the fulfillment capability's 3D packer.
 
-    Units no box of the standard catalogue holds ship in their own oversize carton. Falls
-    back to the simulator's first-fit decreasing when the capability is not installed.
+    Units no box of the standard catalogue holds ship in their own oversize carton,
+    10 % bigger than the item.
     """
-    try:
-        from lastmile.fulfillment.cartonization import BoxCatalogue, PackUnit, fits_alone, pack
-    except ImportError:
-        return first_fit_decreasing(picks, skus, prefix)
     catalogue = BoxCatalogue.standard()
     units = [PackUnit.of(skus[p.sku_id], p.order_id) for p in picks for _ in range(p.quantity)]
     fitting = [u for u in units if any(fits_alone(u, b) for b in catalogue.boxes)]
@@ -86,50 +51,6 @@ def cartonize(picks: Sequence[Pick], skus: Mapping[str, Sku], prefix: str) -> li
         parcels.append(
             _parcel(f"{prefix}-X{k + 1}", "OVERSIZE", [(sku, u.order_id)], sku.volume_l * 1.1)
         )
-    return parcels
-
-
-def first_fit_decreasing(
-    picks: Sequence[Pick],
-    skus: Mapping[str, Sku],
-    prefix: str,
-) -> list[Parcel]:
-    """Pack the picked units into as few standard boxes as first-fit decreasing finds."""
-    units = [(skus[p.sku_id], p.order_id) for p in picks for _ in range(p.quantity)]
-    units.sort(key=lambda u: (-u[0].volume_l, u[0].sku_id, u[1]))
-    boxes: list[_OpenBox] = []
-    parcels: list[Parcel] = []
-    for sku, order_id in units:
-        dims = sku.dimensions.sorted()
-        box = next((b for b in boxes if b.takes(dims, sku.volume_l, sku.weight_kg)), None)
-        if box is None:
-            choice = next(
-                (
-                    b
-                    for b in BOXES
-                    if _fits(dims, b[1])
-                    and sku.weight_kg <= b[2]
-                    and sku.volume_l <= b[1][0] * b[1][1] * b[1][2] / 1000 * _FILL
-                ),
-                None,
-            )
-            if choice is None:
-                # Oversize: ships in its own carton, 10 % bigger than the item.
-                parcels.append(
-                    _parcel(
-                        f"{prefix}-X{len(parcels) + 1}",
-                        "OVERSIZE",
-                        [(sku, order_id)],
-                        sku.volume_l * 1.1,
-                    )
-                )
-                continue
-            code, inner, max_kg = choice
-            box = _OpenBox(code, inner, inner[0] * inner[1] * inner[2] / 1000, max_kg)
-            boxes.append(box)
-        box.add(sku, order_id)
-    for k, b in enumerate(boxes):
-        parcels.append(_parcel(f"{prefix}-{k + 1}", b.code, b.items, b.capacity_l))
     return parcels
 
 
@@ -154,43 +75,56 @@ def consolidate(
     picks: Sequence[Pick],
     skus: Mapping[str, Sku],
     *,
+    now: datetime,
+    tz: tzinfo,
     delivery_date: str,
     enabled: bool = True,
     batch: str = "",
 ) -> list[Shipment]:
-    """Group picks into shipments (one per warehouse, building and window when enabled)."""
+    """Group picks into shipments with the fulfillment capability, then pack each one.
+
+    Parameters
+    ----------
+    orders, picks
+        The orders shipping in this wave and the units picked for them.
+    skus
+        The catalogue, for the packer.
+    now, tz
+        When the wave is planned and where its days are read.
+    delivery_date
+        The simulated day: every shipment of a wave is delivered on it.
+    enabled
+        Consolidation on (the capability's rule) or off (one shipment per order and
+        warehouse).
+    batch
+        Suffix that keeps shipment ids unique across the day's waves.
+    """
     by_order = {o.order_id: o for o in orders}
-    groups: dict[tuple[str, ...], list[Pick]] = defaultdict(list)
-    for pick in picks:
-        order = by_order[pick.order_id]
-        if enabled:
-            key: tuple[str, ...] = (
-                pick.warehouse_id,
-                order.address.building_key(),
-                _window_key(order.window),
-            )
-        else:
-            key = (pick.warehouse_id, pick.order_id)
-        groups[key].append(pick)
+    lines: dict[tuple[str, str], list[ParcelItem]] = defaultdict(list)
+    for p in picks:
+        lines[(p.order_id, p.warehouse_id)].append(ParcelItem(p.sku_id, p.quantity, p.order_id))
+    entries = [(by_order[oid], wh, items) for (oid, wh), items in lines.items()]
+    counter = itertools.count()
+
+    def name(key: ShipmentKey, _rank: int) -> str:
+        # One counter across calls, so ids stay unique when consolidation is off.
+        return f"SHP-{delivery_date}{batch}-{key.warehouse_id}-{next(counter):05d}"
+
+    batches = [entries] if enabled else [[e] for e in entries]
     shipments: list[Shipment] = []
-    for n, (key, group) in enumerate(sorted(groups.items())):
-        order_ids = sorted({p.order_id for p in group})
-        first = by_order[order_ids[0]]
-        shipment_id = f"SHP-{delivery_date}{batch}-{key[0]}-{n:05d}"
-        shipments.append(
-            Shipment(
-                shipment_id=shipment_id,
-                warehouse_id=key[0],
-                address=first.address,
-                order_ids=order_ids,
-                option=first.option,
-                delivery_date=delivery_date,
-                window=first.window,
-                parcels=cartonize(group, skus, shipment_id),
+    for group in batches:
+        result = consolidate_orders(group, now=now, tz=tz, new_id=name)
+        for planned in result.shipments:
+            s = planned.shipment
+            packed = [Pick(i.order_id, i.sku_id, i.quantity, s.warehouse_id) for i in planned.items]
+            # The capability dates next-day orders tomorrow; the simulated day ships
+            # every order it has sourced for this wave, so the shipment is dated today.
+            shipments.append(
+                replace(
+                    s,
+                    order_ids=sorted(set(s.order_ids)),
+                    delivery_date=delivery_date,
+                    parcels=cartonize(packed, skus, s.shipment_id),
+                )
             )
-        )
     return shipments
-
-
-def _window_key(window: TimeWindow | None) -> str:
-    return "" if window is None else f"{window.start.isoformat()}/{window.end.isoformat()}"
