@@ -68,13 +68,20 @@ class ApiContext:
         return self.tracking_factory(uow)
 
     def promise_desk(self) -> PromiseDesk:
-        """The warm promise engine shared by requests (snapshot rebuilt every 30 s)."""
+        """The warm promise engine shared by requests.
+
+        Its snapshot is rebuilt every 30 s, or at once after a plan or a disruption.
+        """
         desk = self.cache.get("promise_desk")
         if desk is None:
             with self._lock:
                 desk = self.cache.get("promise_desk")
                 if desk is None:
-                    desk = self.cache["promise_desk"] = PromiseDesk(self.uow_factory)
+                    # Disruptions are read from the same store the disruptions router
+                    # writes to, so a posted closure reaches the quotes.
+                    desk = self.cache["promise_desk"] = PromiseDesk(
+                        self.uow_factory, tracking=self.tracking
+                    )
         result: PromiseDesk = desk
         return result
 

@@ -32,6 +32,8 @@ def create_disruption(body: DisruptionCreate, _: Staff, uow: UowDep, ctx: CtxDep
         ends_at=body.ends_at,
         note=body.note,
     )
+    # The area changes what can be promised now, not in 30 s.
+    ctx.promise_desk().invalidate()
     ctx.live.publish(
         "disruption.posted",
         {"disruption_id": report.disruption.disruption_id, "routes": report.replanned_routes},
