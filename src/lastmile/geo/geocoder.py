@@ -21,6 +21,7 @@ from lastmile.geo.gazetteer import Gazetteer, Street
 from lastmile.geo.matching import StreetMatch, match_streets, suggest_streets
 from lastmile.geo.network import RoadNetwork
 from lastmile.geo.osm import OsmExtract
+from lastmile.geo.transposition import TRANSPOSITION_GAP_M, transpositions
 
 DEFAULT_REVIEW_THRESHOLD = 0.6
 
@@ -177,6 +178,8 @@ class Geocoder:
             geocode, reasons = self._locate(parsed, best)
             geocode, more = self._disambiguate(parsed, matches, geocode)
             reasons += more
+            geocode, more = self._transposed(parsed, best, geocode)
+            reasons += more
         reasons += list(validation.reasons)
         status = "ok" if geocode.confidence >= self.review_threshold else "flagged"
         if status == "flagged":
@@ -250,6 +253,40 @@ class Geocoder:
             f"ambiguous: {matches[0].street.key} or {matches[1].street.key} ({gap:,.0f} m apart)"
         )
         return Geocode(geocode.point, conf, geocode.method), [reason]
+
+    def _transposed(
+        self, parsed: ParsedAddress, match: StreetMatch, geocode: Geocode
+    ) -> tuple[Geocode, list[str]]:
+        """Lower confidence when swapping two digits of the number lands far away.
+
+        The alternative counts only where the street knows it (an address point or a
+        confident interpolation) and the typed ZIP, if any, does not rule it out.
+        """
+        number = house_number_value(parsed.house_number)
+        street = match.street
+        if number is None or not street.numbers.size:
+            return geocode, []
+        tail = parsed.house_number[len(str(number)) :]
+        for other in transpositions(number):
+            # Located ZIP-blind; the typed ZIP is weighed against the alternative's below.
+            alt, _ = self._locate(replace(parsed, house_number=f"{other}{tail}", zip=""), match)
+            if alt.method is GeocodeMethod.STREET_CENTROID:
+                continue
+            if alt.confidence < self.review_threshold:
+                continue
+            alt_zip = _zip_for(street, other)
+            if parsed.zip and alt_zip and alt_zip != parsed.zip:
+                continue
+            gap = geocode.point.distance_m(alt.point)
+            if gap > TRANSPOSITION_GAP_M:
+                reason = (
+                    f"{other} {street.key}, two digits apart from {number}, lies {gap:,.0f} m"
+                    " away; confirm the house number"
+                )
+                return Geocode(geocode.point, min(geocode.confidence, 0.45), geocode.method), [
+                    reason
+                ]
+        return geocode, []
 
     def _zip_centroid(self, parsed: ParsedAddress) -> Geocode | None:
         centre = self.gazetteer.zip_centroids.get(parsed.zip)
