@@ -4,8 +4,7 @@ Every step says which implementation ran (``CAPABILITIES``) so the report never 
 simulator stand-in off as the product's capability: sourcing goes through
 ``lastmile.fulfillment.sourcing`` (road or straight-line basis), planning and
 re-optimisation through ``lastmile.routing``; intake geocodes with the geo capability's
-geocoder when it is importable, else with the simulator's gazetteer over the same OSM
-address points.
+geocoder (``world``).
 """
 
 from __future__ import annotations
@@ -18,16 +17,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lastmile.domain import (
-    Address,
     DeliveryOption,
-    GeoPoint,
     Order,
     StockLevel,
     Warehouse,
-    haversine_m,
 )
 from lastmile.geo.travel import TravelTimeSource
-from lastmile.sim.gazetteer import Gazetteer
 from lastmile.sim.scenario import LOCAL
 
 
@@ -48,30 +43,6 @@ class SourcingOutcome:
     allocations: dict[str, list[Allocation]]
     backordered: dict[str, str]
     implementation: str
-
-
-def intake(
-    orders: Sequence[Order],
-    gazetteer: Gazetteer,
-    *,
-    threshold: float,
-) -> tuple[dict[str, Address], dict[str, str]]:
-    """Parse and geocode each order's address; flag the ones not to be routed blind.
-
-    Returns the geocoded address per order, and a reason per order held for review.
-    """
-    geocoded: dict[str, Address] = {}
-    flags: dict[str, str] = {}
-    for order in orders:
-        address = gazetteer.geocode(order.address.raw)
-        geocoded[order.order_id] = address
-        if address.confidence < threshold:
-            method = address.geocode.method.value if address.geocode else "none"
-            flags[order.order_id] = (
-                f"address held for review: geocode confidence {address.confidence:.2f} "
-                f"({method}) below {threshold:.2f}"
-            )
-    return geocoded, flags
 
 
 def promised_day(order: Order, warehouses: Sequence[Warehouse]) -> tuple[bool, str]:
@@ -117,18 +88,12 @@ def source(
     """Choose the warehouse(s) each order ships from with the fulfillment capability."""
     if not orders:
         return SourcingOutcome({}, {}, "none")
-    try:
-        from lastmile.fulfillment.sourcing import source_batch
-        from lastmile.fulfillment.sourcing_arrays import StockTable
-        from lastmile.fulfillment.sourcing_model import (
-            DistanceBasis,
-            SourcingPolicy,
-            Strategy,
-        )
-    except ImportError:
-        return _nearest_whole_order(
-            orders, warehouses, levels, route_aware=route_aware, travel=travel
-        )
+    # Imported here: sourcing loads its assignment solver, which the rest of the sim
+    # does not need.
+    from lastmile.fulfillment.sourcing import source_batch
+    from lastmile.fulfillment.sourcing_arrays import StockTable
+    from lastmile.fulfillment.sourcing_model import DistanceBasis, SourcingPolicy, Strategy
+
     wh_ids = [w.warehouse_id for w in warehouses]
     table = StockTable(tuple(wh_ids), tuple(sku_ids), stock_table(levels, wh_ids, sku_ids))
     wanted: dict[str, object] = {
@@ -157,62 +122,6 @@ def source(
     return SourcingOutcome(
         allocations, backordered, f"lastmile.fulfillment.sourcing ({basis}, global)"
     )
-
-
-def _nearest_whole_order(
-    orders: Sequence[Order],
-    warehouses: Sequence[Warehouse],
-    levels: Mapping[tuple[str, str], StockLevel],
-    *,
-    route_aware: bool,
-    travel: TravelTimeSource,
-) -> SourcingOutcome:
-    """Simulator stand-in: nearest warehouse (road time or haversine) with the whole order."""
-    allocations: dict[str, list[Allocation]] = {}
-    backordered: dict[str, str] = {}
-    available = {k: v.available for k, v in levels.items()}
-    for order in orders:
-        point = order.address.point
-        assert point is not None
-        ranked = sorted(
-            (w for w in warehouses if w.location is not None),
-            key=lambda w: _leg_cost(point, w, route_aware, travel),
-        )
-        for w in ranked:
-            if all(
-                available.get((ln.sku_id, w.warehouse_id), 0) >= ln.quantity for ln in order.lines
-            ):
-                for ln in order.lines:
-                    available[(ln.sku_id, w.warehouse_id)] -= ln.quantity
-                allocations[order.order_id] = [
-                    Allocation(order.order_id, ln.sku_id, w.warehouse_id, ln.quantity)
-                    for ln in order.lines
-                ]
-                break
-        else:
-            short = [
-                ln.sku_id
-                for ln in order.lines
-                if all(
-                    available.get((ln.sku_id, w.warehouse_id), 0) < ln.quantity for w in warehouses
-                )
-            ]
-            backordered[order.order_id] = (
-                f"{', '.join(short)}: no stock anywhere"
-                if short
-                else "no single warehouse holds the whole order"
-            )
-    name = "road" if route_aware else "haversine"
-    return SourcingOutcome(allocations, backordered, f"simulator nearest-warehouse ({name})")
-
-
-def _leg_cost(
-    point: GeoPoint, warehouse: Warehouse, route_aware: bool, travel: TravelTimeSource
-) -> float:
-    assert warehouse.location is not None
-    if route_aware:
-        return float(travel.matrix([warehouse.location, point]).durations_s[0, 1])
-    return haversine_m(point.lat, point.lon, warehouse.location.lat, warehouse.location.lon)
 
 
 def inventory_loop(

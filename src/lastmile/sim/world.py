@@ -24,13 +24,12 @@ from lastmile.geo.conditions import (
     SpeedProfile,
     Weather,
 )
+from lastmile.geo.geocoder import Geocoder
 from lastmile.geo.network import RoadNetwork, load_network
 from lastmile.geo.road import RoadTravelTimes
 from lastmile.geo.travel import HaversineTravelTimes, StraightLineEstimateWarning, TravelMatrix
-from lastmile.sim import pipeline
 from lastmile.sim.conditions import CachedTravel, Closure, DayTravel
 from lastmile.sim.conditions import Weather as Rain
-from lastmile.sim.gazetteer import Gazetteer
 from lastmile.sim.osm_places import NoDrivableNetwork
 from lastmile.sim.scenario import Scenario
 
@@ -43,7 +42,6 @@ class World:
     network: RoadNetwork
     travel: DayTravel
     source: CachedTravel
-    gazetteer: Gazetteer
     warehouse_location: dict[str, int]
     closed_edges: int
     # Intake is the same under every policy: each order's parsed, geocoded address, and
@@ -136,7 +134,6 @@ def build_world(scenario: Scenario) -> World:
         network,
         travel,
         CachedTravel(travel, road),
-        Gazetteer(scenario.address_pool),
         locations,
         int(edges.size),
         intake,
@@ -147,16 +144,6 @@ def build_world(scenario: Scenario) -> World:
 def _intake(scenario: Scenario, network: RoadNetwork) -> tuple[dict[str, tuple[Address, str]], str]:
     """Parse, validate and geocode every order's address with the geo capability."""
     threshold = get_settings().geocode_review_threshold
-    try:
-        from lastmile.geo.geocoder import Geocoder
-    except ImportError:
-        geocoded, flags = pipeline.intake(
-            scenario.orders, Gazetteer(scenario.address_pool), threshold=threshold
-        )
-        return (
-            {oid: (a, flags.get(oid, "")) for oid, a in geocoded.items()},
-            "simulator gazetteer over the extract's address points",
-        )
     geocoder = Geocoder.from_network(network, review_threshold=threshold)
     out: dict[str, tuple[Address, str]] = {}
     for order in scenario.orders:
