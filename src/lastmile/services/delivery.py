@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from lastmile.domain import (
     DomainEvent,
     GeoPoint,
+    IllegalTransition,
     NotFound,
     OrderStatus,
     ProofMethod,
@@ -137,6 +138,42 @@ def _move_orders(
             order.transition(target, reason=reason, at=at)
 
 
+def _finished_at_stop(
+    tracking: TrackingRepository, route_id: str, stop: Stop, shipment_id: str, target: str
+) -> dict[str, str]:
+    """Return shipment -> "delivered" or "failed" for the stop's shipments already settled.
+
+    Raises ``IllegalTransition`` (a state conflict) if ``shipment_id`` is one of them.
+    """
+    if stop.status not in (StopStatus.PLANNED, StopStatus.ARRIVED):
+        raise NotOnRoute(f"stop {stop.stop_id!r} is already {stop.status.value}")
+    # The route's evidence chain is the record of every outcome at the door.
+    finished = {
+        str(r.body["shipment_id"]): str(r.body["kind"])
+        for r in tracking.evidence(route_id)
+        if r.body.get("stop_id") == stop.stop_id and r.body.get("kind") in ("delivered", "failed")
+    }
+    if shipment_id in finished:
+        raise IllegalTransition(
+            f"shipment {shipment_id!r} at stop {stop.stop_id!r}", finished[shipment_id], target
+        )
+    return finished
+
+
+def _settle(stop: Stop, shipment_id: str, outcome: str, finished: dict[str, str]) -> None:
+    """Record one shipment's outcome at ``stop``; the stop finishes with its last shipment.
+
+    A stop with several shipments is delivered when each of them is delivered or failed and
+    at least one was delivered; failed when all of them failed; until then it is arrived.
+    """
+    finished[shipment_id] = outcome
+    if all(sid in finished for sid in stop.shipment_ids):
+        delivered = any(finished[sid] == "delivered" for sid in stop.shipment_ids)
+        stop.mark(StopStatus.DELIVERED if delivered else StopStatus.FAILED)
+    elif stop.status is StopStatus.PLANNED:
+        stop.mark(StopStatus.ARRIVED)
+
+
 def confirm_delivery(
     *,
     uow: UnitOfWork,
@@ -146,6 +183,9 @@ def confirm_delivery(
     pin_policy: PinPolicy | None = None,
 ) -> DeliveryReceipt:
     """Record a handed-over shipment with its proof, or refuse it.
+
+    Each shipment of a stop is confirmed on its own, with its own proof; the stop is
+    delivered once all its shipments are delivered or failed.
 
     Raises
     ------
@@ -159,8 +199,9 @@ def confirm_delivery(
     c = confirmation
     with uow:
         route, stop, shipment = _locate(uow, c.route_id, c.stop_id, c.shipment_id, c.driver_id)
-        if stop.status not in (StopStatus.PLANNED, StopStatus.ARRIVED):
-            raise NotOnRoute(f"stop {stop.stop_id!r} is already {stop.status.value}")
+        finished = _finished_at_stop(
+            tracking, route.route_id, stop, shipment.shipment_id, "delivered"
+        )
         target = shipment.address.point or stop.location
         geofence = check_geofence(
             c.fix, target, radius_m=geofence_m, outside_reason=c.outside_reason
@@ -189,7 +230,7 @@ def confirm_delivery(
                 )
             pin_ok = True
         # Status changes first: if one is illegal nothing reaches the evidence chain.
-        stop.mark(StopStatus.DELIVERED)
+        _settle(stop, shipment.shipment_id, "delivered", finished)
         _move_orders(uow, shipment, [OrderStatus.DELIVERED], "", c.at)
         body = evidence_body(c, method=method, geofence=geofence, pin_verified=pin_ok)
         record, head = append(tracking.evidence_head(route.route_id), route.route_id, body)
@@ -243,8 +284,7 @@ def report_failed_attempt(
     at = at or datetime.now(UTC)
     with uow:
         _, stop, shipment = _locate(uow, route_id, stop_id, shipment_id, driver_id)
-        if stop.status not in (StopStatus.PLANNED, StopStatus.ARRIVED):
-            raise NotOnRoute(f"stop {stop.stop_id!r} is already {stop.status.value}")
+        finished = _finished_at_stop(tracking, route_id, stop, shipment_id, "failed")
         tracking.add_attempt(Attempt(shipment_id, route_id, reason.value, at))
         outcome = failure_outcome(reason, len(tracking.attempts(shipment_id)))
         body = {
@@ -259,7 +299,7 @@ def report_failed_attempt(
             "at": at.isoformat(),
             "outcome": outcome.value,
         }
-        stop.mark(StopStatus.FAILED)
+        _settle(stop, shipment_id, "failed", finished)
         _move_orders(uow, shipment, [OrderStatus.FAILED_ATTEMPT, outcome], reason.value, at)
         record, head = append(tracking.evidence_head(route_id), route_id, body)
         tracking.add_evidence(record, head)

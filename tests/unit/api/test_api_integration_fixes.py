@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from lastmile.domain import ProofMethod
 from tests.unit.api.conftest import StraightLine, bearer
 
 PROMISE = {
@@ -35,3 +38,28 @@ def test_a_posted_closure_withdraws_timed_promises_for_an_address_inside_it(app,
     reasons = _disrupted(after)
     assert set(reasons) == {"same_day", "slot"}
     assert "closed by a disruption" in reasons["same_day"]
+
+
+def test_each_shipment_of_a_shared_stop_is_delivered_with_its_own_proof(client, keys, uow):
+    with uow:
+        first = uow.shipments.get("S1")
+        uow.shipments.add(
+            replace(first, shipment_id="S3", order_ids=["O3"], proof_method=ProofMethod.SIGNATURE)
+        )
+        uow.routes.get("R1").stops[0].shipment_ids.append("S3")
+        uow.commit()
+    h = bearer(keys["driver"])
+    url = "/api/v1/routes/R1/stops/R1-1/deliver"
+    gps = {"lat": 39.29, "lon": -76.6}
+    photo = {"gps": gps, "device_id": "phone", "photo_sha256": "ab" * 32, "shipment_ids": ["S1"]}
+    r = client.post(url, headers=h, json=photo)
+    assert r.status_code == 200, r.text
+    assert client.post(url, headers=h, json=photo).status_code == 409
+    stop = client.get("/api/v1/routes/R1", headers=h).json()["stops"][0]
+    assert stop["status"] == "arrived"
+    signed = {"gps": gps, "device_id": "phone", "signature": "J. Doe", "shipment_ids": ["S3"]}
+    r = client.post(url, headers=h, json=signed)
+    assert r.status_code == 200, r.text
+    assert r.json()[0]["shipment_id"] == "S3"
+    stop = client.get("/api/v1/routes/R1", headers=h).json()["stops"][0]
+    assert stop["status"] == "delivered"
