@@ -104,7 +104,8 @@ class _Day:
             "re-optimisation": "lastmile.routing (PyVRP, vans locked to their parcels)",
             "proof of delivery": "lastmile.tracking risk score (method) and geofence check; "
             "doorstep outcomes drawn by the scenario",
-            "forecast / reorder": "simulator exponential smoothing + safety stock",
+            "forecast / reorder": "lastmile.services.forecasting.plan_inventory "
+            "(fast model profile, (s, S) purchase suggestions)",
         }
         self.sold: dict[tuple[str, str], int] = defaultdict(int)
         self.parts: dict[str, int] = {}  # shipments each order travels in
@@ -465,7 +466,9 @@ class _Day:
             [[self.sold.get((s, w), 0) for w in wh_ids] for s in sku_ids], dtype=np.float64
         )
         available = pipeline.stock_table(self.levels, wh_ids, sku_ids).T.astype(np.float64)
-        forecast, suggest = pipeline.inventory_loop(history, sold, available)
+        forecast, suggest = pipeline.inventory_loop(
+            history, sold, available, sku_ids=sku_ids, warehouse_ids=wh_ids, today=self.sc.day
+        )
         reorder = [
             {
                 "sku_id": sku_ids[i],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
@@ -129,28 +129,71 @@ def inventory_loop(
     sold_today: NDArray[np.float64],
     available: NDArray[np.float64],
     *,
+    sku_ids: Sequence[str],
+    warehouse_ids: Sequence[str],
+    today: date,
     lead_time_days: int = 2,
-    service_z: float = 1.65,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Forecast next week's demand and suggest reorder quantities per (sku, warehouse).
 
-    Simple exponential smoothing (alpha 0.2) on each series with a weekday profile;
-    safety stock ``z * sigma * sqrt(lead time)``; order up to the reorder point plus a
-    week of demand when available stock is below the reorder point.
+    Runs ``lastmile.services.forecasting.plan_inventory`` (the inventory capability) on
+    the history plus today's sales, with its ``fast`` model profile: the end of a
+    simulated day must not wait for the full model search.
+
+    Parameters
+    ----------
+    history
+        Units sold per day, shape ``(days, skus, warehouses)``, ending yesterday.
+    sold_today, available
+        Today's sales and the stock left, shape ``(skus, warehouses)``.
+    sku_ids, warehouse_ids, today
+        What the axes are, and the simulated day.
+    lead_time_days
+        Replenishment lead time.
+
+    Returns
+    -------
+    tuple
+        Next week's forecast units and the suggested order quantity, each
+        ``(skus, warehouses)``.
     """
+    # Imported here: the forecasting stack loads statsforecast, which only this step needs.
+    from lastmile.inventory.fallback import series_id
+    from lastmile.inventory.history import DemandHistory, DemandSeries
+    from lastmile.services.forecasting import PlanSettings, plan_inventory
+
     series = np.concatenate([history, sold_today[None, :, :]], axis=0)
     days = series.shape[0]
-    weekday = np.array([series[d::7].mean(axis=0) for d in range(7)])
-    overall = series.mean(axis=0)
-    profile = np.where(overall > 0, weekday / np.maximum(overall, 1e-9), 1.0)
-    deseason = series / np.maximum(profile[np.arange(days) % 7], 1e-9)
-    level = deseason[0].copy()
-    for d in range(1, days):
-        level = 0.2 * deseason[d] + 0.8 * level
-    ahead = np.arange(days, days + 7) % 7
-    forecast = level[None, :, :] * profile[ahead]
-    sigma = series[-28:].std(axis=0)
-    reorder_point = level * lead_time_days + service_z * sigma * np.sqrt(lead_time_days)
-    target = reorder_point + forecast.sum(axis=0)
-    suggest = np.where(available < reorder_point, np.ceil(target - available), 0.0)
-    return forecast.sum(axis=0), suggest
+    start = today - timedelta(days=days - 1)
+    no_stockout = np.zeros(days, dtype=np.bool_)
+    demand = DemandHistory(
+        tuple(
+            DemandSeries(
+                sku,
+                wh,
+                start,
+                series[:, i, j].copy(),
+                # Today ended with an empty shelf: its sales only bound the demand.
+                np.concatenate([no_stockout[:-1], [available[i, j] <= 0]]),
+            )
+            for i, sku in enumerate(sku_ids)
+            for j, wh in enumerate(warehouse_ids)
+        )
+    )
+    cell = {
+        series_id(sku, wh): (i, j)
+        for i, sku in enumerate(sku_ids)
+        for j, wh in enumerate(warehouse_ids)
+    }
+    plan = plan_inventory(
+        demand,
+        on_hand={sid: float(available[i, j]) for sid, (i, j) in cell.items()},
+        settings=PlanSettings(horizon=7, lead_time=lead_time_days, profile="fast"),
+    )
+    forecast = np.zeros(available.shape, dtype=np.float64)
+    for k, sid in enumerate(plan.forecasts.ids):
+        forecast[cell[sid]] = float(plan.forecasts.mean[k, :7].sum())
+    suggest = np.zeros(available.shape, dtype=np.float64)
+    for purchase in plan.purchases:
+        suggest[cell[purchase.series_id]] = float(purchase.quantity)
+    return forecast, suggest
