@@ -23,8 +23,11 @@ MIN_ROWS_TO_SPLIT = 256
 
 def dijkstra_rows(
     graph: csr_matrix, indices: NDArray[np.int64], *, workers: int = 1
-) -> tuple[NDArray[np.float64], NDArray[np.int32]]:
-    """Return (distances, predecessors) from each of ``indices``, like scipy's ``dijkstra``.
+) -> NDArray[np.float64]:
+    """Return the distances from each of ``indices``, like scipy's ``dijkstra``.
+
+    No predecessors: they cost a fifth of the time, and which trees use an arc can be
+    read off the distances (an arc is on a shortest path where it is tight).
 
     Parameters
     ----------
@@ -37,33 +40,25 @@ def dijkstra_rows(
     """
     n_rows, n = int(indices.size), int(graph.shape[0])
     if workers < 2 or n_rows < MIN_ROWS_TO_SPLIT or not hasattr(os, "fork"):
-        dist, pred = dijkstra(graph, indices=indices, return_predecessors=True)
-        return dist, pred.astype(np.int32, copy=False)
+        full: NDArray[np.float64] = dijkstra(graph, indices=indices)
+        return full
     split = n_rows // 2
     dist_buf = mmap.mmap(-1, n_rows * n * 8)
-    pred_buf = mmap.mmap(-1, n_rows * n * 4)
     dist = np.frombuffer(dist_buf, dtype=np.float64).reshape(n_rows, n)
-    pred = np.frombuffer(pred_buf, dtype=np.int32).reshape(n_rows, n)
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:  # the child: its half straight into the shared mapping, then leave at once
         code = 1
         try:
-            d, p = dijkstra(graph, indices=indices[split:], return_predecessors=True)
-            dist[split:] = d
-            pred[split:] = p
+            dist[split:] = dijkstra(graph, indices=indices[split:])
             code = 0
         finally:
             os._exit(code)
-    d, p = dijkstra(graph, indices=indices[:split], return_predecessors=True)
-    dist[:split] = d
-    pred[:split] = p
+    dist[:split] = dijkstra(graph, indices=indices[:split])
     _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         # The child failed (out of memory, killed): do its half here instead.
-        d, p = dijkstra(graph, indices=indices[split:], return_predecessors=True)
-        dist[split:] = d
-        pred[split:] = p
-    # The arrays keep their mappings alive; callers copy rows out of them anyway.
-    return dist, pred
+        dist[split:] = dijkstra(graph, indices=indices[split:])
+    # The array keeps its mapping alive; callers copy rows out of it anyway.
+    return dist

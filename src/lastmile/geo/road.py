@@ -37,7 +37,6 @@ class _Trees:
     pair_weight: NDArray[np.float64]
     junctions: NDArray[np.int64]  # junction index per row
     rows: NDArray[np.float64]  # (len(junctions) + 1, junction_count + 1), padded with inf
-    predecessors: NDArray[np.int32]
     row_of_junction: NDArray[np.int64]
 
 
@@ -228,12 +227,12 @@ class RoadTravelTimes:
         c = self.contraction
         exits = np.unique(c.exit_junctions(nodes))
         graph = self._junction_graph(pair_weight)
-        dist, pred = dijkstra_rows(graph, exits, workers=self.workers)
+        dist = dijkstra_rows(graph, exits, workers=self.workers)
         rows = np.full((exits.size + 1, c.junction_count + 1), INF)
         rows[:-1, :-1] = dist
         row_of = np.full(c.junction_count, -1, dtype=np.int64)
         row_of[exits] = np.arange(exits.size)
-        return _Trees(pair_weight, exits, rows, pred.astype(np.int32), row_of)
+        return _Trees(pair_weight, exits, rows, row_of)
 
     def _update_trees(self, trees: _Trees, pair_weight: NDArray[np.float64]) -> int:
         """Recompute only the rows whose trees the changed arcs touch; return how many."""
@@ -245,8 +244,12 @@ class RoadTravelTimes:
         n_rows = trees.junctions.size
         affected = np.zeros(n_rows, dtype=bool)
         if up.size:
-            # A slower or closed arc matters only to trees that used it.
-            affected |= (trees.predecessors[:, c.pair_v[up]] == c.pair_u[up][None, :]).any(axis=1)
+            # A slower or closed arc matters only to trees that may use it: where it is
+            # tight (weights are exact integers, so equality is exact). A tie the tree
+            # did not take only costs a needless recompute.
+            du = trees.rows[:n_rows, c.pair_u[up]]
+            dv = trees.rows[:n_rows, c.pair_v[up]]
+            affected |= (np.isfinite(dv) & (du + old[up][None, :] == dv)).any(axis=1)
         if down.size:
             # A faster or reopened arc matters where it now beats the tree.
             du = trees.rows[:n_rows, c.pair_u[down]]
@@ -255,9 +258,9 @@ class RoadTravelTimes:
         redo = np.flatnonzero(affected)
         if redo.size:
             graph = self._junction_graph(pair_weight)
-            dist, pred = dijkstra_rows(graph, trees.junctions[redo], workers=self.workers)
-            trees.rows[redo, :-1] = dist
-            trees.predecessors[redo] = pred
+            trees.rows[redo, :-1] = dijkstra_rows(
+                graph, trees.junctions[redo], workers=self.workers
+            )
         trees.pair_weight = pair_weight
         return int(redo.size)
 

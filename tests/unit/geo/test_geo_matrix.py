@@ -139,3 +139,24 @@ def test_leg_geometry_follows_the_roads_between_the_points() -> None:
     # On a grid a road path has at least one node per block travelled.
     assert len(line) >= 2 + 7
     assert len(source.route_geometry([a, b, a])) == 2
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_graphs(), st.integers(0, 10_000))
+def test_closing_and_lifting_random_arcs_incrementally_equals_a_fresh_matrix(
+    net: RoadNetwork, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    nodes = np.arange(net.node_count)
+    source = RoadTravelTimes(net)
+    source.node_matrix(nodes)
+    events = []
+    for _ in range(3):
+        closed = rng.choice(net.edge_count, size=min(2, net.edge_count), replace=False)
+        events.append(source.conditions.close(edges=closed, reason="test"))
+        incremental = source.node_matrix(nodes)
+        fresh = RoadTravelTimes(net, conditions=source.conditions).node_matrix(nodes)
+        assert np.array_equal(incremental, fresh)
+    source.conditions.lift(events[0])
+    fresh = RoadTravelTimes(net, conditions=source.conditions).node_matrix(nodes)
+    assert np.array_equal(source.node_matrix(nodes), fresh)
