@@ -7,6 +7,7 @@ wrong role in fails the matrix.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -22,7 +23,7 @@ from lastmile.services.auth import Role
 from lastmile.services.fakes import FakeUnitOfWork
 from tests.unit.api.conftest import TestClient, bearer, make_keys, seeded_uow
 
-# Endpoints that stream forever are checked for refusals only.
+# Endpoints that stream until the client leaves: opened over raw ASGI, then left.
 STREAMING = {"/api/v1/live"}
 
 
@@ -86,9 +87,16 @@ def test_role_gets_in_exactly_when_the_policy_names_it(
 ) -> None:
     client, keys = matrix
     allowed = policy.public or (role is not None and role in policy.roles)
-    if allowed and path in STREAMING:
-        pytest.skip("streams until the client leaves; covered by the browser test")
     headers = bearer(keys[role.value]) if role is not None else {}
+    if path in STREAMING:
+        status, content_type = asyncio.run(_open_and_leave(client.app, path, headers))
+        if allowed:
+            assert (status, content_type.split(";")[0]) == (200, "text/event-stream")
+            # Leaving unsubscribed the stream: nothing is left publishing into it.
+            assert client.app.state.ctx.live.subscriber_count == 0
+        else:
+            assert status == (401 if role is None else 403)
+        return
     headers["accept"] = "application/json"
     kwargs: dict[str, Any] = {"headers": headers, "follow_redirects": False}
     if method in ("POST", "PUT", "PATCH"):
@@ -101,3 +109,41 @@ def test_role_gets_in_exactly_when_the_policy_names_it(
         assert response.status_code == 401, response.text
     else:
         assert response.status_code == 403, response.text
+
+
+async def _open_and_leave(app: Any, path: str, headers: dict[str, str]) -> tuple[int, str]:
+    """GET ``path`` over raw ASGI, leave after the first chunk; return status and type.
+
+    The test client waits for a response to end, which a live stream never does; here the
+    client disconnects once the stream has started, as a browser closing the tab would.
+    """
+    started: dict[str, Any] = {}
+    first_chunk = asyncio.Event()
+
+    async def receive() -> dict[str, Any]:
+        await first_chunk.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            started["status"] = message["status"]
+            started["headers"] = {k.decode().lower(): v.decode() for k, v in message["headers"]}
+        elif message["type"] == "http.response.body":
+            first_chunk.set()
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("testclient", 50000),
+        "server": ("testserver", 80),
+    }
+    await asyncio.wait_for(app(scope, receive, send), timeout=10)
+    return int(started["status"]), str(started["headers"].get("content-type", ""))
