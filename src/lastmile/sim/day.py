@@ -29,10 +29,11 @@ from lastmile.domain import (
     Warehouse,
 )
 from lastmile.sim import pipeline
-from lastmile.sim.dispatch import Van, plan_wave, reoptimize
+from lastmile.sim.dispatch import Van, plan_wave, reoptimize, schedule
 from lastmile.sim.ends import order_ends
 from lastmile.sim.execution import drive
 from lastmile.sim.packing import Pick, consolidate
+from lastmile.sim.picking import time_pick_waves
 from lastmile.sim.records import Budget, DayResult, Policy, RouteRun
 from lastmile.sim.scenario import LOCAL
 from lastmile.sim.world import World
@@ -110,6 +111,7 @@ class _Day:
         self.sold: dict[tuple[str, str], int] = defaultdict(int)
         self.parts: dict[str, int] = {}  # shipments each order travels in
         self.parts_done: dict[str, int] = defaultdict(int)
+        self.pick_waves = [0, 0]  # waves planned, waves late
         self.stockout_lines = 0
         self.units_ordered = 0
         self.units_allocated = 0
@@ -201,6 +203,8 @@ class _Day:
         self.say(f"wave {wave.number}: planning {len(shipments)} stops")
         with self._timed("dispatch planning"):
             routes, unserved = self._plan(wave, shipments, ready)
+        with self._timed("waves / picking"):
+            self._pick_waves(routes, wave.cutoff_s)
         self._leftovers(wave, shipments, unserved)
         self._depart(routes)
         self.say(f"wave {wave.number}: {len(routes)} vans on the road")
@@ -327,6 +331,31 @@ class _Day:
         capacity = {w.warehouse_id: w.pick_capacity_per_hour for w in self.warehouses}
         ready = {w: cutoff + 3600.0 * n / capacity[w] for w, n in units.items()}
         return picks, ready
+
+    def _pick_waves(self, routes: list[RouteRun], cutoff: float) -> None:
+        """Time the pick waves behind the planned routes; a late wave holds its van."""
+        plan = time_pick_waves(
+            routes,
+            lambda oid, wh: [
+                (a.sku_id, a.quantity) for a in self.allocations[oid] if a.warehouse_id == wh
+            ],
+            {w.warehouse_id: w for w in self.warehouses},
+            now_s=cutoff,
+            at=self.sc.at,
+            seconds=self.sc.seconds,
+        )
+        self.pick_waves[0] += plan.waves
+        self.pick_waves[1] += plan.late
+        for r in routes:
+            held = plan.departures_s.get(r.route_id, r.depart_s)
+            if held > r.depart_s:
+                r.depart_s = r.clock_s = held
+                schedule(r, self.world.travel, day_start=self.day_start, sent_s=cutoff, first=True)
+        waves, late = self.pick_waves
+        self.capabilities["waves / picking"] = (
+            "release after the simulator's pick-rate estimate; pick waves per van departure "
+            f"by lastmile.fulfillment.waves ({waves} waves, {late} late)"
+        )
 
     def _vans(self, wave: Wave) -> list[Van]:
         vans: list[Van] = []
