@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -89,7 +90,10 @@ def test_role_gets_in_exactly_when_the_policy_names_it(
     allowed = policy.public or (role is not None and role in policy.roles)
     headers = bearer(keys[role.value]) if role is not None else {}
     if path in STREAMING:
-        status, content_type = asyncio.run(_open_and_leave(client.app, path, headers))
+        # Its own loop on its own thread: a test run may already have a loop on this one.
+        with ThreadPoolExecutor(1) as pool:
+            opened = pool.submit(asyncio.run, _open_and_leave(client.app, path, headers))
+            status, content_type = opened.result(timeout=20)
         if allowed:
             assert (status, content_type.split(";")[0]) == (200, "text/event-stream")
             # Leaving unsubscribed the stream: nothing is left publishing into it.
