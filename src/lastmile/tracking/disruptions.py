@@ -244,7 +244,9 @@ class DisruptedTravelTimes:
         n = len(points)
         for i in range(n):
             for j in range(n):
-                if i != j:
+                # A zero-length trip (two stops at one door) uses no road, so no
+                # closure can lengthen it; scaling it by inf would give NaN.
+                if i != j and durations[i, j] > 0:
                     f = self.disruptions.trip_factor(points[i], points[j])
                     if f != 1.0:
                         durations[i, j] *= f
