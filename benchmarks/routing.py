@@ -204,6 +204,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--from-json", default="", help="re-summarise the runs of an earlier result file"
     )
+    parser.add_argument(
+        "--name",
+        default="routing",
+        help="result name: a partial run (e.g. --groups solomon) can be kept beside the full one",
+    )
     args = parser.parse_args(argv)
     bks = load_bks()
     if args.from_json:
@@ -212,7 +217,7 @@ def main(argv: list[str] | None = None) -> None:
         report(earlier["details"]["runs"], bks, args, earlier["command"], earlier["quick"])
         return
     jobs = build_jobs(args)
-    log = RESULTS / ("routing.quick.log" if args.quick else "routing.log")
+    log = RESULTS / (f"{args.name}.quick.log" if args.quick else f"{args.name}.log")
     RESULTS.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
     began = time.time()
@@ -273,7 +278,7 @@ def report(
     )
     print_summary(summary)
     write_result(
-        "routing",
+        getattr(args, "name", "routing"),
         summary,
         {
             "per_group": per,
