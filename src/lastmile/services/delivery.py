@@ -4,13 +4,20 @@ Every use case checks that the stop and the shipment are on the driver's route b
 anything else, appends to the route's evidence chain, moves stop and orders through
 their status machines, and records events for webhooks and live views, all in one
 transaction.
+
+A delivery confirmed inside the geofence also teaches the geocoder (when one is
+injected) where the door of that address really is, in the same transaction, so the
+next order to it is placed there. A flagged confirmation (outside the geofence, with a
+reason such as "handed to the concierge across the road") teaches nothing: its fix is
+by definition not the door.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from lastmile.domain import (
     DomainEvent,
@@ -41,6 +48,10 @@ from lastmile.tracking.risk import AreaHistory, choose_method
 from lastmile.tracking.store import Attempt, TrackingRepository
 from lastmile.tracking.view import new_tracking_token
 
+if TYPE_CHECKING:
+    # Only the type: the geocoder (and its NumPy gazetteer) comes in through ``learner``.
+    from lastmile.geo.geocoder import Geocoder
+
 
 @dataclass(frozen=True, slots=True)
 class ProofAssignment:
@@ -62,6 +73,7 @@ class DeliveryReceipt:
     evidence_hash: str
     flagged: bool
     distance_m: float
+    learned: bool = False
 
 
 def assign_proof(
@@ -181,11 +193,16 @@ def confirm_delivery(
     confirmation: Confirmation,
     geofence_m: float,
     pin_policy: PinPolicy | None = None,
+    learner: Callable[[UnitOfWork], Geocoder] | None = None,
 ) -> DeliveryReceipt:
     """Record a handed-over shipment with its proof, or refuse it.
 
     Each shipment of a stop is confirmed on its own, with its own proof; the stop is
     delivered once all its shipments are delivered or failed.
+
+    ``learner`` returns the geocoder whose correction store writes in ``uow``'s
+    transaction; with one, a fix inside the geofence moves the address's learned
+    position (within the geocoder's sanity bound). ``receipt.learned`` says if it did.
 
     Raises
     ------
@@ -243,6 +260,9 @@ def confirm_delivery(
             "flagged": geofence.flagged,
         }
         uow.outbox.add(DomainEvent("stop.delivered", stop.stop_id, data))
+        learned = False
+        if learner is not None and not geofence.flagged:
+            learned = learner(uow).confirm_delivery(shipment.address.raw, c.fix).accepted
         uow.outbox.add(
             DomainEvent(
                 "evidence.appended", route.route_id, {"seq": record.seq, "hash": record.hash}
@@ -264,6 +284,7 @@ def confirm_delivery(
         record.hash,
         geofence.flagged,
         geofence.distance_m,
+        learned,
     )
 
 
