@@ -17,22 +17,21 @@ class SqlCorrectionStore:
 
     Pass ``lambda: uow.session`` so a fix learned from a confirmation commits (or rolls
     back) with that confirmation. The row is read ``FOR UPDATE`` on PostgreSQL, so two
-    deliveries to one building at once both count in the running mean.
+    deliveries to one building at once both count in the running mean; a read-only use
+    (geocoding a new order) passes ``for_update=False`` and waits for no one.
     """
 
-    def __init__(self, session: Callable[[], Session]) -> None:
+    def __init__(self, session: Callable[[], Session], *, for_update: bool = True) -> None:
         self._session = session
+        self._for_update = for_update
 
     def get(self, key: str) -> LearnedFix | None:
         """Return the learned fix for ``key``, if any."""
         c = gc.c
-        row = (
-            self._session()
-            .execute(
-                select(c.lat, c.lon, c.deliveries).where(c.building_key == key).with_for_update()
-            )
-            .first()
-        )
+        query = select(c.lat, c.lon, c.deliveries).where(c.building_key == key)
+        if self._for_update:
+            query = query.with_for_update()
+        row = self._session().execute(query).first()
         return LearnedFix(float(row[0]), float(row[1]), int(row[2])) if row else None
 
     def put(self, key: str, fix: LearnedFix) -> None:

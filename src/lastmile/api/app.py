@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
@@ -29,6 +29,9 @@ from lastmile.services.promise import PromiseDesk
 from lastmile.services.unit_of_work import UnitOfWork
 from lastmile.tracking.store import InMemoryTrackingRepository, TrackingRepository
 
+if TYPE_CHECKING:
+    from lastmile.geo.geocoder import Geocoder
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -45,6 +48,8 @@ class ApiContext:
     travel_source: TravelTimeSource | None = None
     tracking_factory: Callable[[UnitOfWork], TrackingRepository] | None = None
     webhooks: WebhookStore | None = None
+    # uow -> the geocoder learning from confirmed deliveries in that transaction.
+    learner: Callable[[UnitOfWork], Geocoder] | None = None
     cache: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -156,8 +161,9 @@ def create_app(
     settings = settings or get_settings()
     tracking_factory = None
     webhooks: WebhookStore | None = None
+    learner = None
     if uow_factory is None:
-        from lastmile.api.wiring import database_wiring, offline_geocoder
+        from lastmile.api.wiring import database_wiring, delivery_learner, offline_geocoder
 
         wired = database_wiring(settings)
         uow_factory, tracking_factory, webhooks = (
@@ -166,7 +172,11 @@ def create_app(
             wired.webhooks,
         )
         auth_store = auth_store or wired.auth_store
-        geocode = geocode or offline_geocoder(settings)
+        if geocode is None:
+            # An injected geocode function knows nothing of learned doors: learn only
+            # when intake reads what is learned.
+            geocode = offline_geocoder(settings, wired.engine)
+            learner = delivery_learner(settings)
     store = auth_store if auth_store is not None else InMemoryAuthStore()
 
     app = FastAPI(
@@ -186,6 +196,7 @@ def create_app(
         travel_source=travel,
         tracking_factory=tracking_factory,
         webhooks=webhooks,
+        learner=learner,
     )
     install_error_handlers(app)
     # The road layer is ~400 kB of JSON; compressed it is a quarter of that.

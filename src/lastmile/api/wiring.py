@@ -7,6 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
 from lastmile.adapters.webhooks import WebhookStore
 from lastmile.config import Settings
 from lastmile.domain import Geocode
@@ -16,6 +19,7 @@ from lastmile.services.unit_of_work import UnitOfWork
 from lastmile.tracking.store import TrackingRepository
 
 if TYPE_CHECKING:
+    from lastmile.geo.corrections import CorrectionStore
     from lastmile.geo.geocoder import Geocoder
 
 
@@ -27,6 +31,7 @@ class DatabaseWiring:
     auth_store: AuthStore
     tracking_factory: Callable[[UnitOfWork], TrackingRepository]
     webhooks: WebhookStore
+    engine: Engine | None = None
 
 
 def database_wiring(settings: Settings) -> DatabaseWiring:
@@ -54,22 +59,63 @@ def database_wiring(settings: Settings) -> DatabaseWiring:
     from lastmile.adapters.webhook_store import SqlWebhookStore
 
     return DatabaseWiring(
-        uow_factory, SqlAuthStore(engine), tracking_factory, SqlWebhookStore(engine)
+        uow_factory, SqlAuthStore(engine), tracking_factory, SqlWebhookStore(engine), engine
     )
 
 
-def offline_geocoder(settings: Settings) -> GeocodeFn:
-    """Return address -> position on the offline geocoder, built on first use."""
+def _shared_geocoder(settings: Settings) -> Callable[[], Geocoder]:
+    """Return the offline geocoder of ``settings.osm_path``, built on first call."""
     lock = threading.Lock()
     built: list[Geocoder] = []
 
-    def geocode(raw: str) -> Geocode | None:
+    def get() -> Geocoder:
         if not built:
             with lock:
                 if not built:
                     from lastmile.geo.defaults import geocoder
 
                     built.append(geocoder(settings.osm_path))
-        return built[0].geocode(raw).geocode
+        return built[0]
+
+    return get
+
+
+def _on_store(base: Geocoder, store: CorrectionStore) -> Geocoder:
+    # A geocoder is only its gazetteer and settings: one per call on another store is cheap.
+    from lastmile.geo.geocoder import Geocoder
+
+    return Geocoder(base.gazetteer, review_threshold=base.review_threshold, corrections=store)
+
+
+def offline_geocoder(settings: Settings, engine: Engine | None = None) -> GeocodeFn:
+    """Return address -> position on the offline geocoder, built on first use.
+
+    With ``engine``, positions learned from confirmed deliveries (``geocode_corrections``)
+    come first, so the next order to a delivered address goes to its door.
+    """
+    shared = _shared_geocoder(settings)
+
+    def geocode(raw: str) -> Geocode | None:
+        if engine is None:
+            return shared().geocode(raw).geocode
+        from lastmile.adapters.correction_store import SqlCorrectionStore
+
+        with Session(engine) as session:
+            store = SqlCorrectionStore(lambda: session, for_update=False)
+            return _on_store(shared(), store).geocode(raw).geocode
 
     return geocode
+
+
+def delivery_learner(settings: Settings) -> Callable[[UnitOfWork], Geocoder]:
+    """Return uow -> the offline geocoder learning into that unit of work's transaction."""
+    shared = _shared_geocoder(settings)
+
+    def learner(uow: UnitOfWork) -> Geocoder:
+        from lastmile.adapters.correction_store import SqlCorrectionStore
+        from lastmile.adapters.db.uow import SqlAlchemyUnitOfWork
+
+        store = SqlCorrectionStore(lambda: cast(SqlAlchemyUnitOfWork, uow).session)
+        return _on_store(shared(), store)
+
+    return learner

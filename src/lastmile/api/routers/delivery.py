@@ -81,6 +81,7 @@ def deliver(
                 outside_reason=body.outside_reason,
             ),
             geofence_m=ctx.settings.geofence_m,
+            learner=ctx.learner,
         )
         receipts.append(
             DeliveredRead(
