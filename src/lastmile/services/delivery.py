@@ -9,7 +9,8 @@ A delivery confirmed inside the geofence also teaches the geocoder (when one is
 injected) where the door of that address really is, in the same transaction, so the
 next order to it is placed there. A flagged confirmation (outside the geofence, with a
 reason such as "handed to the concierge across the road") teaches nothing: its fix is
-by definition not the door.
+by definition not the door; nor does a fix the device itself reports as coarser than
+``LEARN_MAX_ACCURACY_M``.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ from lastmile.tracking.view import new_tracking_token
 if TYPE_CHECKING:
     # Only the type: the geocoder (and its NumPy gazetteer) comes in through ``learner``.
     from lastmile.geo.geocoder import Geocoder
+
+# A fix vaguer than this (indoors, a cold GPS) could drag a door across the street.
+LEARN_MAX_ACCURACY_M = 50.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +265,7 @@ def confirm_delivery(
         }
         uow.outbox.add(DomainEvent("stop.delivered", stop.stop_id, data))
         learned = False
-        if learner is not None and not geofence.flagged:
+        if learner is not None and not geofence.flagged and c.accuracy_m <= LEARN_MAX_ACCURACY_M:
             learned = learner(uow).confirm_delivery(shipment.address.raw, c.fix).accepted
         uow.outbox.add(
             DomainEvent(

@@ -37,7 +37,12 @@ def world_at(raw: str) -> tuple[World, Geocoder, InMemoryCorrections, GeoPoint]:
 
 
 def confirm(
-    w: World, geocoder: Geocoder, fix: GeoPoint, geofence_m: float = 150.0, reason: str = ""
+    w: World,
+    geocoder: Geocoder,
+    fix: GeoPoint,
+    geofence_m: float = 150.0,
+    reason: str = "",
+    accuracy_m: float = 10.0,
 ) -> DeliveryReceipt:
     def learner(_uow: UnitOfWork) -> Geocoder:
         return geocoder
@@ -52,6 +57,7 @@ def confirm(
         at=T0 + timedelta(minutes=11),
         photo_sha256="ab" * 32,
         outside_reason=reason,
+        accuracy_m=accuracy_m,
     )
     return confirm_delivery(
         uow=w.uow, tracking=w.tracking, confirmation=c, geofence_m=geofence_m, learner=learner
@@ -86,6 +92,13 @@ def test_a_flagged_confirmation_outside_the_geofence_teaches_nothing() -> None:
     assert len(store) == 0
     again = geocoder.geocode(RAW).geocode
     assert again is not None and again.method is GeocodeMethod.EXACT
+
+
+def test_a_fix_the_device_reports_as_coarse_teaches_nothing() -> None:
+    w, geocoder, store, point = world_at(RAW)
+    receipt = confirm(w, geocoder, north(point, 60), accuracy_m=80.0)
+    assert not receipt.learned and not receipt.flagged
+    assert len(store) == 0
 
 
 def test_without_a_learner_a_confirmation_learns_nothing_and_still_delivers() -> None:
