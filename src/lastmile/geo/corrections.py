@@ -2,8 +2,11 @@
 
 The geocoder consults a ``CorrectionStore`` before anything else, so once a driver
 confirms a delivery with a GPS fix the next parcel for that building goes to that door.
-The store is a small interface; the service layer may persist it anywhere (the
-in-memory one round-trips through JSON).
+The store is a small interface; the in-memory one round-trips through JSON, and
+``lastmile.adapters.correction_store.SqlCorrectionStore`` keeps fixes in the
+``geocode_corrections`` table, written in the transaction of the delivery confirmation
+that taught them (``services.delivery.confirm_delivery`` with a ``learner``) and read by
+the API's order intake.
 """
 
 from __future__ import annotations
