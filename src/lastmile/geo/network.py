@@ -7,6 +7,7 @@ nearest node of that component with a KD-tree in a local metric projection.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import math
@@ -204,7 +205,9 @@ def read_osm_cached(path: str | Path) -> OsmExtract:
             if isinstance(extract, OsmExtract):
                 return extract
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
-            pass  # a stale or truncated cache: parse again below
+            # A stale or truncated cache: drop it if we may, and parse again below.
+            with contextlib.suppress(OSError):
+                cached.unlink()
     extract = read_osm(path)
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
