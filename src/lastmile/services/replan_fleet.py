@@ -10,9 +10,8 @@ work the calling use case has open.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -195,16 +194,4 @@ class RoutingReplanner:
             and s.stop_id not in seen
             and not any(x in times for x in s.shipment_ids)
         ]
-        stops = [*done, *planned, *left]
-        assert all(math.isfinite(s.arrival.timestamp()) for s in stops)
-        return Route(
-            route.route_id,
-            route.vehicle_id,
-            route.depot_id,
-            stops,
-            route.distance_m,
-            route.duration_s,
-            route.cost,
-            route.co2_kg,
-            route.driver_id,
-        )
+        return replace(route, stops=[*done, *planned, *left])

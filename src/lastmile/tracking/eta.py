@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from lastmile.domain.geo import GeoPoint
@@ -65,15 +65,5 @@ def retime(route: Route, *, position: GeoPoint, now: datetime, travel: TravelTim
         shift[stop.stop_id] = (arrival - stop.arrival).total_seconds()
         t, here = departure, k
     stops = [new.get(s.stop_id, s) for s in route.stops]
-    out = Route(
-        route.route_id,
-        route.vehicle_id,
-        route.depot_id,
-        stops,
-        route.distance_m,
-        route.duration_s,
-        route.cost,
-        route.co2_kg,
-        route.driver_id,
-    )
+    out = replace(route, stops=stops)
     return Retimed(out, tuple(unreachable), shift)

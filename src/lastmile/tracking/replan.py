@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
@@ -126,15 +127,5 @@ class TwoOptReplanner:
                 break
         reordered = [stops[k - 1] for k in order]
         done = [s for s in route.stops if s.status not in OPEN]
-        out = Route(
-            route.route_id,
-            route.vehicle_id,
-            route.depot_id,
-            [*done, *reordered],
-            route.distance_m,
-            route.duration_s,
-            route.cost,
-            route.co2_kg,
-            route.driver_id,
-        )
+        out = replace(route, stops=[*done, *reordered])
         return retime(out, position=position, now=now, travel=travel).route
