@@ -28,11 +28,13 @@ from benchmarks.common import RESULTS, SHARED, Target, print_summary, print_tabl
 BENCH = SHARED / "benchmarks"
 SOLVERS = ("lastmile", "ortools", "vroom")
 GROUP_BUDGET = {"solomon": 10.0, "gh200": 20.0, "gh400": 60.0, "gh1000": 120.0}
-# Shared 2-core machine: a subset of GH spread over the six classes (C1, C2, R1, R2, RC1, RC2).
+# GH 200 and 400 have 60 instances each: on 2 cores the first instance of each of the six
+# classes (C1, C2, R1, R2, RC1, RC2) is run. GH 1000: all 10 instances that ship in ../shared.
+_CLASSES = ("C1", "C2", "R1", "R2", "RC1", "RC2")
 DEFAULT_GH = {
-    "gh200": ["C1_2_1", "R1_2_1", "RC2_2_1"],
-    "gh400": ["C1_4_1", "R1_4_1", "RC1_4_1", "R2_4_1"],
-    "gh1000": ["C1_10_1", "R1_10_1", "RC1_10_1", "C2_10_1", "R2_10_1"],
+    "gh200": [f"{c}_2_1" for c in _CLASSES],
+    "gh400": [f"{c}_4_1" for c in _CLASSES],
+    "gh1000": sorted(p.stem for p in (BENCH / "homberger" / "vrplib" / "1000").glob("*.vrp")),
 }
 QUICK = [("solomon", "C101"), ("solomon", "R101"), ("solomon", "RC201"), ("gh200", "R1_2_1")]
 
