@@ -242,13 +242,12 @@ def part_day_and_closure(args: argparse.Namespace) -> tuple[dict[str, Target], d
     return summary, {"day": day, "reoptimize": reopt}
 
 
-def part_large(args: argparse.Namespace) -> tuple[dict[str, Target], dict[str, Any]]:
-    """Plan a 20,000-stop day by decomposition, then a longer run for the gap."""
-    from lastmile.routing.decompose import HaversineMatrix, LargeInstance, solve_large
+def large_instance(n: int, seed: int) -> Any:
+    """Return an ``n``-stop, 3-depot ``LargeInstance`` scattered around Baltimore."""
+    from lastmile.routing.decompose import HaversineMatrix, LargeInstance
     from lastmile.routing.problem import Depot, Stops, VehicleSpec
 
-    n = 2000 if args.quick else args.large_stops
-    rng = np.random.default_rng(args.seed)
+    rng = np.random.default_rng(seed)
     latlon = _addresses()
     base = latlon[rng.integers(0, len(latlon), n)]
     # ~300 m of scatter around real addresses: a denser city than the sample holds.
@@ -284,7 +283,7 @@ def part_large(args: argparse.Namespace) -> tuple[dict[str, Target], dict[str, A
         )
         for k in range(3)
     )
-    inst = LargeInstance(
+    return LargeInstance(
         tuple(Depot(f"W{k + 1}", k) for k in range(3)),
         stops,
         fleet,
@@ -292,6 +291,15 @@ def part_large(args: argparse.Namespace) -> tuple[dict[str, Target], dict[str, A
         HaversineMatrix(lonlat),
         ("parcels",),
     )
+
+
+def part_large(args: argparse.Namespace) -> tuple[dict[str, Target], dict[str, Any]]:
+    """Plan a 20,000-stop day by decomposition, then a longer run for the gap."""
+    from lastmile.routing.decompose import solve_large
+
+    n = 2000 if args.quick else args.large_stops
+    inst = large_instance(n, args.seed)
+    per_depot = inst.fleet[0].count
     seconds = 20.0 if args.quick else args.large_seconds
     began = time.perf_counter()
     res = solve_large(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from lastmile.routing.allocate import assign_depots, share_vans, workload
+from lastmile.routing.insertion import repair_unserved, route_cost
 from lastmile.routing.problem import Depot, RoutingProblem, Stops, VehicleSpec
 from lastmile.routing.solution import MaxSeconds, PlannedRoute, RoutingSolution
 
@@ -178,24 +180,6 @@ def _angles(coords: NDArray[np.float64], centre: NDArray[np.float64]) -> NDArray
     return out
 
 
-def _share_vans(
-    fleet: Sequence[VehicleSpec], specs: list[int], loads: NDArray[np.float64]
-) -> list[list[int]]:
-    """Share the vans of ``specs`` among parts in proportion to ``loads``; returns counts."""
-    counts = [[0] * len(fleet) for _ in loads]
-    total = float(loads.sum()) or 1.0
-    for k in specs:
-        avail = fleet[k].count
-        raw = avail * loads / total
-        give = np.floor(raw).astype(int)
-        # Largest remainders first, so every van is given to some part.
-        for j in np.argsort(-(raw - give))[: avail - int(give.sum())]:
-            give[j] += 1
-        for j, g in enumerate(give):
-            counts[j][k] = int(g)
-    return counts
-
-
 def _run(tasks: list[_Task], workers: int) -> list[PartResult]:
     address = os.environ.get("LASTMILE_RAY_ADDRESS")
     if address:
@@ -209,11 +193,6 @@ def _run(tasks: list[_Task], workers: int) -> list[PartResult]:
         return [_solve_part(t) for t in tasks]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(_solve_part, tasks))
-
-
-def _load(inst: LargeInstance, idx: NDArray[np.int64]) -> float:
-    cap = np.mean([v.capacity for v in inst.fleet], axis=0)
-    return float((inst.stops.demand[idx].sum(axis=0) / np.maximum(cap, 1)).max()) + 1e-9
 
 
 def solve_large(
@@ -247,24 +226,21 @@ def solve_large(
     stop_xy = inst.coords[d:]
     depot_xy = inst.coords[:d]
     home = [k for k in range(d) if any(v.start_depot == k for v in inst.fleet)]
-    near = np.argmin(
-        np.hypot(
-            stop_xy[:, None, 0] - depot_xy[None, home, 0],
-            stop_xy[:, None, 1] - depot_xy[None, home, 1],
-        ),
-        axis=1,
-    )
-    pass1 = seconds * (0.6 if repair else 1.0)
+    work = workload(inst, seed=seed)
+    near = assign_depots(inst, work, home)
+    pass1 = seconds * (0.55 if repair else 0.9)
     tasks: list[_Task] = []
-    for j, dep in enumerate(home):
-        mine = np.flatnonzero(near == j)
+    for dep in home:
+        mine = np.flatnonzero(near == dep)
         if not len(mine):
             continue
         order = mine[np.argsort(_angles(stop_xy[mine], depot_xy[dep]))]
         k = max(1, math.ceil(len(order) / part_size))
         chunks = np.array_split(order, k)
         specs = [s for s, v in enumerate(inst.fleet) if v.start_depot == dep]
-        shares = _share_vans(inst.fleet, specs, np.array([_load(inst, c) for c in chunks]))
+        mine_fleet = [inst.fleet[s] for s in specs]
+        need = np.array([work.vans(c, mine_fleet, dep) for c in chunks])
+        shares = share_vans(inst.fleet, specs, need)
         for c, counts in zip(chunks, shares, strict=True):
             tasks.append(_Task(inst, c.astype(np.int64), tuple(counts), 0.0, seed, ()))
     # Parts run in rounds of ``workers``; each round gets an equal slice of the pass.
@@ -276,7 +252,8 @@ def solve_large(
     results = first
     parts2 = 0
     if repair:
-        left = max(1.0, seconds - (time.perf_counter() - began))
+        # Leave a tenth of the budget for the last repair of what is still unserved.
+        left = max(1.0, 0.9 * seconds - (time.perf_counter() - began))
         tasks2 = _repair_tasks(inst, first, part_size, seed)
         per2 = left / max(1, math.ceil(len(tasks2) / max(1, workers)))
         tasks2 = [replace(t, seconds=per2) for t in tasks2]
@@ -286,11 +263,27 @@ def solve_large(
     routes = tuple(r for res in results for r in res.routes if r.visits)
     unserved = {k: v for res in results for k, v in res.unserved.items()}
     violations = [v for res in results for v in res.violations]
+    before = len(unserved)
+    fixed = repair_unserved(
+        inst,
+        routes,
+        unserved,
+        seconds=max(0.0, seconds - (time.perf_counter() - began)),
+        seed=seed,
+        solve_spare=lambda idx, counts, s: _solve_part(
+            _Task(inst, idx, counts, max(0.5, s), seed + 2, ())
+        ),
+    )
+    routes, unserved = fixed.routes, fixed.unserved
+    say(
+        f"repair: {before} unserved, {fixed.inserted} inserted into routes, "
+        f"{fixed.by_spare_vans} served by spare vans, {len(unserved)} left"
+    )
     violations += _global_check(inst, routes, unserved)
     sol = RoutingSolution(
         routes=routes,
         unserved=unserved,
-        cost=sum(r.cost for r in results),
+        cost=sum(route_cost(inst, r) for r in routes),
         solver="pyvrp+decomposition",
         runtime_s=time.perf_counter() - began,
         feasible=not violations,
@@ -339,7 +332,7 @@ def _repair_tasks(
             if v.start_depot == dep and v.count > sum(1 for r in routes if r.vehicle == s)
         ]
         loads = np.array([float(sum(len(r.stops) for r in g)) for g in groups])
-        shares = _share_vans(spare_fleet, has_spare, loads)
+        shares = share_vans(spare_fleet, has_spare, loads)
         for members, extra in zip(groups, shares, strict=True):
             stops = [s for r in members for s in r.stops]
             counts = list(extra)
