@@ -122,6 +122,7 @@ def solve_global(
     split_penalty: float,
     backorder_penalty: float,
     time_limit_s: float,
+    node_limit: int | None = None,
 ) -> GlobalAssignment:
     """Assign the lines of competing orders to warehouses without exceeding ``available``.
 
@@ -145,6 +146,9 @@ def solve_global(
         Cost of each parcel beyond the first, and of an order that waits.
     time_limit_s
         Stopping criterion of the MIP solver.
+    node_limit
+        Branch-and-bound nodes the MIP may explore; with it, and a time limit the
+        machine never reaches, the same batch gives the same assignment on any machine.
 
     Returns
     -------
@@ -186,6 +190,7 @@ def solve_global(
         constraints=LinearConstraint(matrix, lower, upper),
         options={"time_limit": time_limit_s, "disp": False},
     )
+    limits: dict[str, float | int] = {} if node_limit is None else {"node_limit": node_limit}
     if relaxed.x is None:
         return GlobalAssignment(line_wh, "NO LP SOLUTION", time.perf_counter() - started)
     x = relaxed.x
@@ -208,6 +213,7 @@ def solve_global(
                 "time_limit": max(0.1, time_limit_s - (time.perf_counter() - started)),
                 "mip_rel_gap": 1e-6,
                 "disp": False,
+                **limits,
             },
         )
         chosen = fixed.copy()

@@ -203,6 +203,7 @@ def allocate(
         split_penalty=policy.split_penalty,
         backorder_penalty=policy.backorder_penalty,
         time_limit_s=policy.global_time_limit_s,
+        node_limit=policy.global_node_limit,
     )
     better = answer.line_wh
     if answer.gap > 0:

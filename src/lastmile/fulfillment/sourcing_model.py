@@ -92,6 +92,10 @@ class SourcingPolicy:
         cheapest choice (fast; what a batch of thousands should use).
     global_time_limit_s
         Stopping criterion of the global solver.
+    global_node_limit
+        Optional branch-and-bound node limit of the global solver: a stopping criterion
+        that does not depend on the machine's speed (pair it with a time limit that is
+        only a safety net when the plan must be reproducible).
     """
 
     cost_per_km: float = 1.0
@@ -107,6 +111,7 @@ class SourcingPolicy:
     backorder_penalty: float = 1000.0
     exact_contest: bool = False
     global_time_limit_s: float = 3.0
+    global_node_limit: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("cost_per_km", "cost_per_hour", "split_penalty", "backorder_penalty"):
@@ -116,6 +121,8 @@ class SourcingPolicy:
             raise InvalidValue("max_warehouses_per_order", "must be >= 1")
         if self.global_time_limit_s <= 0:
             raise InvalidValue("global_time_limit_s", "must be > 0")
+        if self.global_node_limit is not None and self.global_node_limit < 1:
+            raise InvalidValue("global_node_limit", "must be >= 1")
         for option in DeliveryOption:
             if self.max_travel_s.get(option, 0.0) <= 0:
                 raise InvalidValue("max_travel_s", f"needs a positive limit for {option}")

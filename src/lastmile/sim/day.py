@@ -297,6 +297,7 @@ class _Day:
             now=self.sc.at(cutoff - 1),
             route_aware=self.policy.route_aware_sourcing,
             time_limit_s=self.budget.sourcing_s,
+            node_limit=self.budget.sourcing_nodes,
             seed=self.sc.config.seed,
         )
         self.capabilities["sourcing"] = outcome.implementation
