@@ -30,6 +30,16 @@ OsmOpt = Annotated[
 ]
 
 
+CorrectionsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--corrections",
+        help="JSON file of door positions learned from deliveries: read before intake, "
+        "updated after the day (a second day benefits from the first)",
+    ),
+]
+
+
 @contextmanager
 def steps() -> Iterator[object]:
     """Yield a callback that shows each step under a Rich progress spinner."""
@@ -66,24 +76,50 @@ def config_from(orders: int, vans: int, seed: int, osm: Path | None) -> Scenario
 
 
 def run_session(
-    config: ScenarioConfig, *, with_compare: bool, report: Path | None, workers: int
+    config: ScenarioConfig,
+    *,
+    with_compare: bool,
+    report: Path | None,
+    workers: int,
+    corrections: Path | None = None,
 ) -> Session:
-    """Run a session, turning a bad extract into a one-line error."""
+    """Run a session, turning a bad extract into a one-line error.
+
+    With ``corrections``, door positions learned on earlier days are read from that JSON
+    file before intake and the day's lessons are written back to it.
+    """
     from lastmile.domain import InvalidValue
+    from lastmile.geo.corrections import InMemoryCorrections
     from lastmile.sim.session import run
 
+    store: InMemoryCorrections | None = None
+    if corrections is not None:
+        store = (
+            InMemoryCorrections.from_json(corrections.read_text())
+            if corrections.exists()
+            else InMemoryCorrections()
+        )
     try:
         with steps() as step:
-            return run(
+            session = run(
                 config,
                 with_compare=with_compare,
                 workers=workers,
                 step=step,  # type: ignore[arg-type]
                 report_path=report,
+                corrections=store,
             )
     except (InvalidValue, FileNotFoundError) as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from exc
+    if corrections is not None and store is not None:
+        corrections.parent.mkdir(parents=True, exist_ok=True)
+        corrections.write_text(store.to_json())
+        console.print(
+            f"learned {session.learned.accepted} door positions from "
+            f"{session.learned.offered} deliveries; {len(store)} kept in {corrections}"
+        )
+    return session
 
 
 def print_kpis(kpis: list[Kpi]) -> None:
@@ -134,12 +170,17 @@ def simulate(
         Path | None, typer.Option("--json", help="write the figures as JSON")
     ] = None,
     workers: Annotated[int, typer.Option(help="processes for the counterfactual days")] = 2,
+    corrections: CorrectionsOpt = None,
 ) -> None:
     """Simulate a day of orders, picking, routing and delivery; print its KPIs."""
     from lastmile.sim.session import write_json
 
     session = run_session(
-        config_from(orders, vans, seed, osm), with_compare=compare, report=report, workers=workers
+        config_from(orders, vans, seed, osm),
+        with_compare=compare,
+        report=report,
+        workers=workers,
+        corrections=corrections,
     )
     print_kpis(session.kpis)
     if session.rows:

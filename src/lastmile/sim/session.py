@@ -8,9 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lastmile.geo.corrections import CorrectionStore
 from lastmile.sim.compare import Row, RunSummary, compare, summarise
 from lastmile.sim.day import run_day
 from lastmile.sim.kpis import Kpi, compute
+from lastmile.sim.learning import Learned, learn_from_day
 from lastmile.sim.records import Budget, DayResult, Policy
 from lastmile.sim.scenario import ScenarioConfig, generate
 from lastmile.sim.world import World, build_world
@@ -30,6 +32,7 @@ class Session:
     rows: list[Row] = field(default_factory=list)
     seconds: float = 0.0
     report: Path | None = None
+    learned: Learned = field(default_factory=lambda: Learned(0, 0))
 
 
 def budget_for(orders: int) -> Budget:
@@ -38,7 +41,7 @@ def budget_for(orders: int) -> Budget:
         return Budget(wave_iterations=150, reopt_iterations=60)
     if orders <= 5000:
         return Budget(wave_iterations=40, reopt_iterations=20)
-    return Budget(wave_iterations=15, reopt_iterations=10, sourcing_s=5.0)
+    return Budget(wave_iterations=15, reopt_iterations=10, sourcing_s=300.0)
 
 
 def run(
@@ -49,17 +52,24 @@ def run(
     workers: int = 1,
     step: Step | None = None,
     report_path: Path | None = None,
+    corrections: CorrectionStore | None = None,
 ) -> Session:
-    """Generate, simulate, compare and report; ``step`` is told as each step starts."""
+    """Generate, simulate, compare and report; ``step`` is told as each step starts.
+
+    ``corrections`` carries door positions learned from deliveries across days: intake
+    geocodes from it, and the baseline day's trusted proofs of delivery teach it.
+    """
     say = step or (lambda _m: None)
     began = time.perf_counter()
     budget = budget or budget_for(config.orders)
     say("reading the OSM extract and drawing the scenario")
     scenario = generate(config)
     say("loading the road network and pricing every place (open roads, closure)")
-    world = build_world(scenario)
+    world = build_world(scenario, corrections=corrections)
     result = run_day(world, Policy(), budget=budget, progress=say)
     session = Session(world, result, compute(result), summarise(result))
+    say("learning door positions from the day's proofs of delivery")
+    session.learned = learn_from_day(result, world.geocoder)
     if with_compare:
         session.baseline, session.runs, session.rows = compare(
             world, budget=budget, baseline=result, workers=workers, progress=say

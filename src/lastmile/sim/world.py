@@ -24,6 +24,7 @@ from lastmile.geo.conditions import (
     SpeedProfile,
     Weather,
 )
+from lastmile.geo.corrections import CorrectionStore
 from lastmile.geo.geocoder import Geocoder
 from lastmile.geo.network import RoadNetwork, load_network
 from lastmile.geo.road import RoadTravelTimes
@@ -48,6 +49,8 @@ class World:
     # the reason it is held for review (empty when it may be routed).
     intake: dict[str, tuple[Address, str]]
     geocoder_name: str
+    # The intake geocoder, on the correction store the day's deliveries teach.
+    geocoder: Geocoder
 
 
 def hour_factors(network: RoadNetwork, profile: SpeedProfile, day: datetime) -> np.ndarray:
@@ -60,15 +63,24 @@ def hour_factors(network: RoadNetwork, profile: SpeedProfile, day: datetime) -> 
     return out
 
 
-def build_world(scenario: Scenario) -> World:
-    """Load the network and price every place of the day, open and with the closure."""
+def build_world(scenario: Scenario, *, corrections: CorrectionStore | None = None) -> World:
+    """Load the network and price every place of the day, open and with the closure.
+
+    ``corrections`` holds the door positions learned from earlier days' deliveries;
+    intake geocodes from them first, as the API's order intake does.
+    """
     try:
         network = load_network(scenario.places.path)
     except ValueError as exc:
         raise NoDrivableNetwork(scenario.places.path, str(exc)) from exc
     if network.edge_count == 0:
         raise NoDrivableNetwork(scenario.places.path, "the road graph has no edge")
-    intake, geocoder_name = _intake(scenario, network)
+    geocoder = Geocoder.from_network(
+        network,
+        review_threshold=get_settings().geocode_review_threshold,
+        corrections=corrections,
+    )
+    intake, geocoder_name = _intake(scenario, geocoder)
     points: list[GeoPoint] = []
     for w in [*scenario.warehouses, scenario.central]:
         assert w.location is not None
@@ -138,13 +150,12 @@ def build_world(scenario: Scenario) -> World:
         int(edges.size),
         intake,
         geocoder_name,
+        geocoder,
     )
 
 
-def _intake(scenario: Scenario, network: RoadNetwork) -> tuple[dict[str, tuple[Address, str]], str]:
+def _intake(scenario: Scenario, geocoder: Geocoder) -> tuple[dict[str, tuple[Address, str]], str]:
     """Parse, validate and geocode every order's address with the geo capability."""
-    threshold = get_settings().geocode_review_threshold
-    geocoder = Geocoder.from_network(network, review_threshold=threshold)
     out: dict[str, tuple[Address, str]] = {}
     for order in scenario.orders:
         found = geocoder.geocode(order.address.raw)
@@ -155,7 +166,10 @@ def _intake(scenario: Scenario, network: RoadNetwork) -> tuple[dict[str, tuple[A
             else f"address held for review ({found.status}): {found.reason or 'no position'}"
         )
         out[order.order_id] = (address, held)
-    return out, "lastmile.geo.geocoder (usaddress parsing, street matching, interpolation)"
+    return out, (
+        "lastmile.geo.geocoder (usaddress parsing, street matching, interpolation; "
+        "door positions learned from confirmed deliveries first)"
+    )
 
 
 def _finite(closed: TravelMatrix, open_roads: TravelMatrix) -> TravelMatrix:
