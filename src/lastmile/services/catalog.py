@@ -1,7 +1,10 @@
 """Master data and read models the API serves: warehouses, SKUs, vans, orders, routes.
 
 Writes are whole transactions that commit; reads return domain objects (the API maps
-them to its schemas). Pagination is applied here so every list answers the same way.
+them to its schemas). Lists are filtered, ordered and cut into pages by the repositories
+(in SQL: ``WHERE``, ``ORDER BY``, ``LIMIT``/``OFFSET`` and a ``COUNT`` for the total), so a
+page costs the same however long the table; the limits are clamped here so every list
+answers the same way.
 """
 
 from __future__ import annotations
@@ -39,10 +42,14 @@ class Page(Generic[T]):
     offset: int
 
 
+def clamp(*, limit: int, offset: int) -> tuple[int, int]:
+    """Return ``limit`` within 1..MAX_LIMIT and ``offset`` at least 0."""
+    return max(1, min(limit, MAX_LIMIT)), max(0, offset)
+
+
 def paginate(items: Sequence[T], *, limit: int, offset: int) -> Page[T]:
     """Cut one page out of ``items`` (already filtered and ordered)."""
-    limit = max(1, min(limit, MAX_LIMIT))
-    offset = max(0, offset)
+    limit, offset = clamp(limit=limit, offset=offset)
     return Page(list(items[offset : offset + limit]), len(items), limit, offset)
 
 
@@ -68,9 +75,10 @@ def get_warehouse(*, uow: UnitOfWork, warehouse_id: str) -> Warehouse:
 
 def list_warehouses(*, uow: UnitOfWork, limit: int = 50, offset: int = 0) -> Page[Warehouse]:
     """List warehouses by id."""
+    limit, offset = clamp(limit=limit, offset=offset)
     with uow:
-        items = uow.warehouses.list()
-    return paginate(items, limit=limit, offset=offset)
+        items, total = uow.warehouses.page(limit=limit, offset=offset)
+    return Page(items, total, limit, offset)
 
 
 def add_sku(*, uow: UnitOfWork, sku: Sku) -> Sku:
@@ -96,9 +104,10 @@ def list_skus(
     *, uow: UnitOfWork, category: str | None = None, limit: int = 50, offset: int = 0
 ) -> Page[Sku]:
     """List SKUs by id, optionally of one category."""
+    limit, offset = clamp(limit=limit, offset=offset)
     with uow:
-        items = [s for s in uow.skus.list() if category is None or s.category == category]
-    return paginate(items, limit=limit, offset=offset)
+        items, total = uow.skus.page(category=category, limit=limit, offset=offset)
+    return Page(items, total, limit, offset)
 
 
 def add_vehicle(*, uow: UnitOfWork, vehicle: Vehicle) -> Vehicle:
@@ -125,10 +134,11 @@ def get_vehicle(*, uow: UnitOfWork, vehicle_id: str) -> Vehicle:
 def list_vehicles(
     *, uow: UnitOfWork, depot_id: str | None = None, limit: int = 50, offset: int = 0
 ) -> Page[Vehicle]:
-    """List vans, optionally of one depot."""
+    """List vans by id, optionally of one depot."""
+    limit, offset = clamp(limit=limit, offset=offset)
     with uow:
-        items = uow.vehicles.list(depot_id=depot_id)
-    return paginate(items, limit=limit, offset=offset)
+        items, total = uow.vehicles.page(depot_id=depot_id, limit=limit, offset=offset)
+    return Page(items, total, limit, offset)
 
 
 # -- stock -------------------------------------------------------------------------------
@@ -140,24 +150,25 @@ def list_stock(
     limit: int = 50,
     offset: int = 0,
 ) -> Page[StockLevel]:
-    """List stock levels, filtered by warehouse and/or SKU."""
+    """List stock levels by warehouse then SKU, filtered by warehouse and/or SKU."""
+    limit, offset = clamp(limit=limit, offset=offset)
     with uow:
-        items = uow.stock.list(
-            warehouse_id=warehouse_id, sku_ids=[sku_id] if sku_id is not None else None
+        items, total = uow.stock.page(
+            warehouse_id=warehouse_id, sku_id=sku_id, limit=limit, offset=offset
         )
-    items.sort(key=lambda s: (s.warehouse_id, s.sku_id))
-    return paginate(items, limit=limit, offset=offset)
+    return Page(items, total, limit, offset)
 
 
 def stock_ledger(
     *, uow: UnitOfWork, sku_id: str, warehouse_id: str, limit: int = 50, offset: int = 0
 ) -> Page[StockMovement]:
     """Return the ledger of one SKU at one warehouse, oldest first."""
+    limit, offset = clamp(limit=limit, offset=offset)
     with uow:
         if uow.stock.get(sku_id, warehouse_id) is None:
             raise NotFound("stock level", f"{sku_id}@{warehouse_id}")
-        items = uow.stock.movements(sku_id, warehouse_id)
-    return paginate(items, limit=limit, offset=offset)
+        items, total = uow.stock.movement_page(sku_id, warehouse_id, limit=limit, offset=offset)
+    return Page(items, total, limit, offset)
 
 
 # -- orders, shipments, routes -------------------------------------------------------
@@ -179,12 +190,12 @@ def list_orders(
     offset: int = 0,
 ) -> Page[Order]:
     """List orders, newest first, filtered by status and/or customer."""
+    limit, offset = clamp(limit=limit, offset=offset)
     with uow:
-        items = uow.orders.list(status=status)
-    if customer_id is not None:
-        items = [o for o in items if o.customer_id == customer_id]
-    items.sort(key=lambda o: (o.placed_at, o.order_id), reverse=True)
-    return paginate(items, limit=limit, offset=offset)
+        items, total = uow.orders.page(
+            status=status, customer_id=customer_id, limit=limit, offset=offset
+        )
+    return Page(items, total, limit, offset)
 
 
 def get_shipment(*, uow: UnitOfWork, shipment_id: str) -> Shipment:
@@ -205,10 +216,12 @@ def list_shipments(
     offset: int = 0,
 ) -> Page[Shipment]:
     """List shipments by id, filtered by warehouse and/or delivery date."""
+    limit, offset = clamp(limit=limit, offset=offset)
     with uow:
-        items = uow.shipments.list(warehouse_id=warehouse_id, delivery_date=delivery_date)
-    items.sort(key=lambda s: s.shipment_id)
-    return paginate(items, limit=limit, offset=offset)
+        items, total = uow.shipments.page(
+            warehouse_id=warehouse_id, delivery_date=delivery_date, limit=limit, offset=offset
+        )
+    return Page(items, total, limit, offset)
 
 
 def get_route(*, uow: UnitOfWork, route_id: str) -> Route:
@@ -229,18 +242,18 @@ def list_routes(
     offset: int = 0,
 ) -> Page[Route]:
     """List routes by id, filtered by van and/or driver."""
+    limit, offset = clamp(limit=limit, offset=offset)
     with uow:
-        items = uow.routes.list(vehicle_id=vehicle_id)
-    if driver_id is not None:
-        items = [r for r in items if r.driver_id == driver_id]
-    items.sort(key=lambda r: r.route_id)
-    return paginate(items, limit=limit, offset=offset)
+        items, total = uow.routes.page(
+            vehicle_id=vehicle_id, driver_id=driver_id, limit=limit, offset=offset
+        )
+    return Page(items, total, limit, offset)
 
 
 def route_of_driver(*, uow: UnitOfWork, driver_id: str) -> Route:
     """Return the driver's route (the one with stops still to visit first)."""
     with uow:
-        mine = [r for r in uow.routes.list() if r.driver_id == driver_id]
+        mine = uow.routes.list(driver_id=driver_id)
     if not mine:
         raise NotFound("route for driver", driver_id)
     open_first = sorted(

@@ -65,6 +65,11 @@ def _clone(value: Any) -> Any:
     return value
 
 
+def _cut(items: Sequence[T], *, limit: int, offset: int) -> tuple[list[T], int]:
+    """Return the page a SQL ``LIMIT``/``OFFSET`` would, and how many items matched."""
+    return list(items[offset : offset + limit]), len(items)
+
+
 @dataclass
 class FakeStore:
     """Everything one fake database holds; copied at the start of each transaction."""
@@ -97,6 +102,9 @@ class FakeWarehouseRepository:
     def list(self) -> list[Warehouse]:
         return sorted(self._store.warehouses.values(), key=lambda w: w.warehouse_id)
 
+    def page(self, *, limit: int, offset: int) -> tuple[builtins.list[Warehouse], int]:
+        return _cut(self.list(), limit=limit, offset=offset)
+
 
 class FakeSkuRepository:
     def __init__(self, store: FakeStore) -> None:
@@ -115,6 +123,12 @@ class FakeSkuRepository:
 
     def existing_ids(self, sku_ids: Sequence[str]) -> set[str]:
         return {s for s in sku_ids if s in self._store.skus}
+
+    def page(
+        self, *, category: str | None = None, limit: int, offset: int
+    ) -> tuple[builtins.list[Sku], int]:
+        found = [s for s in self.list() if category is None or s.category == category]
+        return _cut(found, limit=limit, offset=offset)
 
 
 class FakeStockRepository:
@@ -145,6 +159,23 @@ class FakeStockRepository:
         return [
             m for m in self._store.ledger if (m.sku_id, m.warehouse_id) == (sku_id, warehouse_id)
         ]
+
+    def page(
+        self,
+        *,
+        warehouse_id: str | None = None,
+        sku_id: str | None = None,
+        limit: int,
+        offset: int,
+    ) -> tuple[builtins.list[StockLevel], int]:
+        found = self.list(warehouse_id=warehouse_id, sku_ids=None if sku_id is None else [sku_id])
+        found.sort(key=lambda s: (s.warehouse_id, s.sku_id))
+        return _cut(found, limit=limit, offset=offset)
+
+    def movement_page(
+        self, sku_id: str, warehouse_id: str, *, limit: int, offset: int
+    ) -> tuple[builtins.list[StockMovement], int]:
+        return _cut(self.movements(sku_id, warehouse_id), limit=limit, offset=offset)
 
 
 class FakeOrderRepository:
@@ -183,6 +214,22 @@ class FakeOrderRepository:
         found.sort(key=lambda o: (o.placed_at, o.order_id))
         return found[:limit] if limit is not None else found
 
+    def page(
+        self,
+        *,
+        status: OrderStatus | None = None,
+        customer_id: str | None = None,
+        limit: int,
+        offset: int,
+    ) -> tuple[builtins.list[Order], int]:
+        found = [
+            o
+            for o in self.list(status=status)
+            if customer_id is None or o.customer_id == customer_id
+        ]
+        found.reverse()  # newest first
+        return _cut(found, limit=limit, offset=offset)
+
 
 class FakeIdempotencyRepository:
     def __init__(self, store: FakeStore) -> None:
@@ -219,6 +266,17 @@ class FakeShipmentRepository:
             and (delivery_date is None or s.delivery_date == delivery_date)
         ]
 
+    def page(
+        self,
+        *,
+        warehouse_id: str | None = None,
+        delivery_date: str | None = None,
+        limit: int,
+        offset: int,
+    ) -> tuple[builtins.list[Shipment], int]:
+        found = self.list(warehouse_id=warehouse_id, delivery_date=delivery_date)
+        return _cut(found, limit=limit, offset=offset)
+
 
 class FakeVehicleRepository:
     def __init__(self, store: FakeStore) -> None:
@@ -239,6 +297,11 @@ class FakeVehicleRepository:
             if depot_id is None or v.depot_id == depot_id
         ]
 
+    def page(
+        self, *, depot_id: str | None = None, limit: int, offset: int
+    ) -> tuple[builtins.list[Vehicle], int]:
+        return _cut(self.list(depot_id=depot_id), limit=limit, offset=offset)
+
 
 class FakeRouteRepository:
     def __init__(self, store: FakeStore) -> None:
@@ -252,12 +315,24 @@ class FakeRouteRepository:
     def get(self, route_id: str) -> Route | None:
         return self._store.routes.get(route_id)
 
-    def list(self, *, vehicle_id: str | None = None) -> list[Route]:
+    def list(self, *, vehicle_id: str | None = None, driver_id: str | None = None) -> list[Route]:
         return [
             r
             for _, r in sorted(self._store.routes.items())
-            if vehicle_id is None or r.vehicle_id == vehicle_id
+            if (vehicle_id is None or r.vehicle_id == vehicle_id)
+            and (driver_id is None or r.driver_id == driver_id)
         ]
+
+    def page(
+        self,
+        *,
+        vehicle_id: str | None = None,
+        driver_id: str | None = None,
+        limit: int,
+        offset: int,
+    ) -> tuple[builtins.list[Route], int]:
+        found = self.list(vehicle_id=vehicle_id, driver_id=driver_id)
+        return _cut(found, limit=limit, offset=offset)
 
     def delete(self, route_id: str) -> None:
         self._store.routes.pop(route_id, None)

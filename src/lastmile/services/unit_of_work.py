@@ -70,12 +70,22 @@ class WarehouseRepository(Protocol):
     def get(self, warehouse_id: str) -> Warehouse | None: ...
     def list(self) -> list[Warehouse]: ...
 
+    def page(self, *, limit: int, offset: int) -> tuple[builtins.list[Warehouse], int]:
+        """Return ``limit`` warehouses from ``offset`` by id, and how many there are."""
+        ...
+
 
 class SkuRepository(Protocol):
     def add(self, sku: Sku) -> None: ...
     def get(self, sku_id: str) -> Sku | None: ...
     def list(self) -> list[Sku]: ...
     def existing_ids(self, sku_ids: Sequence[str]) -> set[str]: ...
+
+    def page(
+        self, *, category: str | None = None, limit: int, offset: int
+    ) -> tuple[builtins.list[Sku], int]:
+        """Return one page of SKUs by id (of one category if given) and how many match."""
+        ...
 
 
 class StockRepository(Protocol):
@@ -93,6 +103,23 @@ class StockRepository(Protocol):
         """Return the stored ledger of one SKU at one warehouse, oldest first."""
         ...
 
+    def page(
+        self,
+        *,
+        warehouse_id: str | None = None,
+        sku_id: str | None = None,
+        limit: int,
+        offset: int,
+    ) -> tuple[builtins.list[StockLevel], int]:
+        """Return one page of levels by (warehouse, SKU) and how many match the filters."""
+        ...
+
+    def movement_page(
+        self, sku_id: str, warehouse_id: str, *, limit: int, offset: int
+    ) -> tuple[builtins.list[StockMovement], int]:
+        """Return one page of a ledger, oldest first, and how long the ledger is."""
+        ...
+
 
 class OrderRepository(Protocol):
     def add(self, order: Order) -> None: ...
@@ -106,6 +133,17 @@ class OrderRepository(Protocol):
     def list(
         self, *, status: OrderStatus | None = None, limit: int | None = None
     ) -> list[Order]: ...
+
+    def page(
+        self,
+        *,
+        status: OrderStatus | None = None,
+        customer_id: str | None = None,
+        limit: int,
+        offset: int,
+    ) -> tuple[builtins.list[Order], int]:
+        """Return one page of orders, newest first, and how many match the filters."""
+        ...
 
 
 class IdempotencyRepository(Protocol):
@@ -121,18 +159,49 @@ class ShipmentRepository(Protocol):
         self, *, warehouse_id: str | None = None, delivery_date: str | None = None
     ) -> list[Shipment]: ...
 
+    def page(
+        self,
+        *,
+        warehouse_id: str | None = None,
+        delivery_date: str | None = None,
+        limit: int,
+        offset: int,
+    ) -> tuple[builtins.list[Shipment], int]:
+        """Return one page of shipments by id and how many match the filters."""
+        ...
+
 
 class VehicleRepository(Protocol):
     def add(self, vehicle: Vehicle) -> None: ...
     def get(self, vehicle_id: str) -> Vehicle | None: ...
     def list(self, *, depot_id: str | None = None) -> list[Vehicle]: ...
 
+    def page(
+        self, *, depot_id: str | None = None, limit: int, offset: int
+    ) -> tuple[builtins.list[Vehicle], int]:
+        """Return one page of vans by id and how many match the filter."""
+        ...
+
 
 class RouteRepository(Protocol):
     def add(self, route: Route) -> None: ...
     def get(self, route_id: str) -> Route | None: ...
-    def list(self, *, vehicle_id: str | None = None) -> list[Route]: ...
+    def list(
+        self, *, vehicle_id: str | None = None, driver_id: str | None = None
+    ) -> list[Route]: ...
+
     def delete(self, route_id: str) -> None: ...
+
+    def page(
+        self,
+        *,
+        vehicle_id: str | None = None,
+        driver_id: str | None = None,
+        limit: int,
+        offset: int,
+    ) -> tuple[builtins.list[Route], int]:
+        """Return one page of routes by id and how many match the filters."""
+        ...
 
 
 class OutboxRepository(Protocol):

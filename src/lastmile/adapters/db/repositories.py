@@ -5,9 +5,9 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, FromClause, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from lastmile.adapters.db import tables as t
@@ -26,6 +26,26 @@ from lastmile.domain import (
 )
 from lastmile.services.unit_of_work import IdempotencyRecord
 
+E = TypeVar("E")
+
+
+def _page(
+    session: Session,
+    entity: type[E],
+    table: FromClause,
+    where: Sequence[ColumnElement[bool]],
+    order_by: Sequence[ColumnElement[Any]],
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[list[E], int]:
+    """Count the matching rows, then load only the ``limit`` rows of the page."""
+    total = session.scalar(select(func.count()).select_from(table).where(*where)) or 0
+    if offset >= total:
+        return [], total
+    stmt = select(entity).where(*where).order_by(*order_by).limit(limit).offset(offset)
+    return list(session.scalars(stmt)), total
+
 
 class SqlWarehouseRepository:
     def __init__(self, session: Session) -> None:
@@ -41,6 +61,12 @@ class SqlWarehouseRepository:
         stmt = select(Warehouse).order_by(t.warehouses.c.warehouse_id)
         return list(self.session.scalars(stmt))
 
+    def page(self, *, limit: int, offset: int) -> tuple[builtins.list[Warehouse], int]:
+        c = t.warehouses.c
+        return _page(
+            self.session, Warehouse, t.warehouses, [], [c.warehouse_id], limit=limit, offset=offset
+        )
+
 
 class SqlSkuRepository:
     def __init__(self, session: Session) -> None:
@@ -54,6 +80,13 @@ class SqlSkuRepository:
 
     def list(self) -> list[Sku]:
         return list(self.session.scalars(select(Sku).order_by(t.skus.c.sku_id)))
+
+    def page(
+        self, *, category: str | None = None, limit: int, offset: int
+    ) -> tuple[builtins.list[Sku], int]:
+        c = t.skus.c
+        where = [] if category is None else [c.category == category]
+        return _page(self.session, Sku, t.skus, where, [c.sku_id], limit=limit, offset=offset)
 
     def existing_ids(self, sku_ids: Sequence[str]) -> set[str]:
         wanted = sorted(set(sku_ids))
@@ -107,6 +140,53 @@ class SqlStockRepository:
             )
             for r in rows
         ]
+
+    def page(
+        self,
+        *,
+        warehouse_id: str | None = None,
+        sku_id: str | None = None,
+        limit: int,
+        offset: int,
+    ) -> tuple[builtins.list[StockLevel], int]:
+        c = t.stock_levels.c
+        where = []
+        if warehouse_id is not None:
+            where.append(c.warehouse_id == warehouse_id)
+        if sku_id is not None:
+            where.append(c.sku_id == sku_id)
+        return _page(
+            self.session,
+            StockLevel,
+            t.stock_levels,
+            where,
+            [c.warehouse_id, c.sku_id],
+            limit=limit,
+            offset=offset,
+        )
+
+    def movement_page(
+        self, sku_id: str, warehouse_id: str, *, limit: int, offset: int
+    ) -> tuple[builtins.list[StockMovement], int]:
+        c = t.stock_movements.c
+        where = (c.sku_id == sku_id, c.warehouse_id == warehouse_id)
+        total = (
+            self.session.scalar(select(func.count()).select_from(t.stock_movements).where(*where))
+            or 0
+        )
+        rows = self.session.execute(
+            select(c.sku_id, c.warehouse_id, c.kind, c.quantity, c.at, c.reference)
+            .where(*where)
+            .order_by(c.movement_id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [
+            StockMovement(
+                r.sku_id, r.warehouse_id, MovementKind(r.kind), r.quantity, r.at, r.reference
+            )
+            for r in rows
+        ], total
 
     def write_ledger(self, movements: Sequence[StockMovement]) -> None:
         """Append movements to the ledger (called by the unit of work on commit)."""
@@ -163,6 +243,23 @@ class SqlOrderRepository:
             stmt = stmt.limit(limit)
         return list(self.session.scalars(stmt))
 
+    def page(
+        self,
+        *,
+        status: OrderStatus | None = None,
+        customer_id: str | None = None,
+        limit: int,
+        offset: int,
+    ) -> tuple[builtins.list[Order], int]:
+        c = t.orders.c
+        where = []
+        if status is not None:
+            where.append(c.status == status)
+        if customer_id is not None:
+            where.append(c.customer_id == customer_id)
+        newest_first = [c.placed_at.desc(), c.order_id.desc()]
+        return _page(self.session, Order, t.orders, where, newest_first, limit=limit, offset=offset)
+
 
 class SqlIdempotencyRepository:
     def __init__(self, session: Session) -> None:
@@ -212,6 +309,24 @@ class SqlShipmentRepository:
             stmt = stmt.where(c.delivery_date == delivery_date)
         return list(self.session.scalars(stmt))
 
+    def page(
+        self,
+        *,
+        warehouse_id: str | None = None,
+        delivery_date: str | None = None,
+        limit: int,
+        offset: int,
+    ) -> tuple[builtins.list[Shipment], int]:
+        c = t.shipments.c
+        where = []
+        if warehouse_id is not None:
+            where.append(c.warehouse_id == warehouse_id)
+        if delivery_date is not None:
+            where.append(c.delivery_date == delivery_date)
+        return _page(
+            self.session, Shipment, t.shipments, where, [c.shipment_id], limit=limit, offset=offset
+        )
+
 
 class SqlVehicleRepository:
     def __init__(self, session: Session) -> None:
@@ -230,6 +345,15 @@ class SqlVehicleRepository:
             stmt = stmt.where(c.depot_id == depot_id)
         return list(self.session.scalars(stmt))
 
+    def page(
+        self, *, depot_id: str | None = None, limit: int, offset: int
+    ) -> tuple[builtins.list[Vehicle], int]:
+        c = t.vehicles.c
+        where = [] if depot_id is None else [c.depot_id == depot_id]
+        return _page(
+            self.session, Vehicle, t.vehicles, where, [c.vehicle_id], limit=limit, offset=offset
+        )
+
 
 class SqlRouteRepository:
     def __init__(self, session: Session) -> None:
@@ -241,12 +365,33 @@ class SqlRouteRepository:
     def get(self, route_id: str) -> Route | None:
         return self.session.get(Route, route_id)
 
-    def list(self, *, vehicle_id: str | None = None) -> list[Route]:
+    def list(self, *, vehicle_id: str | None = None, driver_id: str | None = None) -> list[Route]:
+        stmt = select(Route).where(*self._filters(vehicle_id, driver_id))
+        return list(self.session.scalars(stmt.order_by(t.routes.c.route_id)))
+
+    def page(
+        self,
+        *,
+        vehicle_id: str | None = None,
+        driver_id: str | None = None,
+        limit: int,
+        offset: int,
+    ) -> tuple[builtins.list[Route], int]:
+        where = self._filters(vehicle_id, driver_id)
+        order = [t.routes.c.route_id]
+        return _page(self.session, Route, t.routes, where, order, limit=limit, offset=offset)
+
+    @staticmethod
+    def _filters(
+        vehicle_id: str | None, driver_id: str | None
+    ) -> builtins.list[ColumnElement[bool]]:
         c = t.routes.c
-        stmt = select(Route).order_by(c.route_id)
+        where: builtins.list[ColumnElement[bool]] = []
         if vehicle_id is not None:
-            stmt = stmt.where(c.vehicle_id == vehicle_id)
-        return list(self.session.scalars(stmt))
+            where.append(c.vehicle_id == vehicle_id)
+        if driver_id is not None:
+            where.append(c.driver_id == driver_id)
+        return where
 
     def delete(self, route_id: str) -> None:
         route = self.get(route_id)
