@@ -3,15 +3,22 @@
 No full matrix is ever built (100,000 stops would need 80 GB per matrix): each part asks
 a picklable ``MatrixFn`` for the matrix over its own points, inside its worker.
 
-1. Split by depot (each stop goes to the nearest depot that has vans), then cut each
-   depot's stops into angular sectors around it (a sweep), about ``part_size`` stops
-   each, with vans shared out in proportion to each sector's load.
+1. Split by depot: each stop goes to the nearest depot that has vans *and room*, the
+   workload of stops (parcels, service and driving, in vans) kept below what its
+   vans can do less a slack (``allocate``); then cut each depot's stops into angular
+   sectors around it (a sweep), about ``part_size`` stops each, with the depot's vans
+   shared out in proportion to each sector's workload.
 2. Solve every part in parallel: local processes by default, Ray when
    ``LASTMILE_RAY_ADDRESS`` is set (``ray`` is an optional extra, imported lazily).
 3. Repair across boundaries, in the spirit of PyVRP's route-based decomposition: sort
    the routes of pass 1 by their angle, regroup them into parts offset by half a part,
    so stops that sat on a boundary now sit in the middle of one, and solve those parts
    again warm-started from their routes; unserved stops join the part they fall in.
+4. Leave no stop out while a van could take it (``insertion``): each stop still unserved
+   goes to the cheapest feasible place of any nearby route, across parts and depots;
+   the rest are solved again with the vans no route uses; what remains is reported
+   with the reason found on the whole fleet (no van fits, window unreachable, over
+   capacity).
 """
 
 from __future__ import annotations
@@ -112,6 +119,8 @@ class DecomposedSolution:
     parts: tuple[int, int]
     pass_cost: tuple[float, float]
     violations: tuple[str, ...] = field(default_factory=tuple)
+    #: Unserved after the passes, then placed into routes, then served by spare vans.
+    repaired: tuple[int, int, int] = (0, 0, 0)
 
     @property
     def ok(self) -> bool:
@@ -218,7 +227,8 @@ def solve_large(
     workers
         Parallel processes (ignored under Ray).
     repair
-        Run the boundary-repair pass (40% of the budget).
+        Run the boundary-repair pass (35% of the budget); the last tenth is kept for
+        placing stops still unserved.
     """
     say = progress or (lambda _msg: None)
     began = time.perf_counter()
@@ -288,7 +298,13 @@ def solve_large(
         runtime_s=time.perf_counter() - began,
         feasible=not violations,
     )
-    return DecomposedSolution(sol, (len(tasks), parts2), (cost1, sol.cost), tuple(violations))
+    return DecomposedSolution(
+        sol,
+        (len(tasks), parts2),
+        (cost1, sol.cost),
+        tuple(violations),
+        (before, fixed.inserted, fixed.by_spare_vans),
+    )
 
 
 def _repair_tasks(
