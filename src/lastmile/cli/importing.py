@@ -2,6 +2,10 @@
 
 Exit status: 0 imported, 1 bad rows (nothing imported, every bad row listed with file,
 line, column and reason), 2 the file could not be read at all.
+
+Orders without ``lat``/``lon`` are geocoded like the API's intake does it: positions
+learned from confirmed deliveries first (method ``delivery_fix``), then the offline
+geocoder.
 """
 
 from __future__ import annotations
@@ -57,16 +61,24 @@ def run_import(
     kind: str, file: Path, database_url: str | None, skip_invalid: bool, rejects: Path | None
 ) -> None:
     """Import ``file`` as ``kind`` and report; exits non-zero on failure."""
+    from lastmile.api.wiring import offline_geocoder
     from lastmile.bootstrap import make_engine, make_uow_factory
     from lastmile.config import get_settings
     from lastmile.services.import_readers import ImportFileError
     from lastmile.services.imports import ImportRejected, import_file, write_rejects
 
-    engine = make_engine(database_url or get_settings().database_url, migrate=True)
+    settings = get_settings()
+    engine = make_engine(database_url or settings.database_url, migrate=True)
+    # Built on the first address without a position, so other imports never pay for it.
+    geocode = offline_geocoder(settings, engine) if kind == "orders" else None
     try:
         with console.status(f"Importing {kind} from {file}..."):
             report = import_file(
-                uow=make_uow_factory(engine)(), kind=kind, path=file, skip_invalid=skip_invalid
+                uow=make_uow_factory(engine)(),
+                kind=kind,
+                path=file,
+                skip_invalid=skip_invalid,
+                geocode=geocode,
             )
     except ImportFileError as error:
         errors.print(f"[red]error:[/red] {error}", highlight=False)

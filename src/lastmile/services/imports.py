@@ -8,18 +8,25 @@ With ``skip_invalid`` the good rows are imported and the bad ones come back as
 Re-importing a file is safe: warehouses, SKUs and vehicles with a known id are updated,
 orders whose external id is already stored with the same content are left unchanged (with
 other content they are rejected), stock rows are receipts added to the ledger.
+
+Orders given without ``lat``/``lon`` are placed with the ``geocode`` function passed in,
+the same one the API's intake uses, so an address a confirmed delivery has corrected
+gets its learned door (method ``delivery_fix``). Every distinct address is geocoded once,
+before the transaction opens: the geocoder reads learned positions on its own connection,
+which must not wait on the import's write lock.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from lastmile.domain import DomainEvent, InvalidValue, Order, OrderLine, StockLevel
+from lastmile.domain import DomainEvent, Geocode, InvalidValue, Order, OrderLine, StockLevel
 from lastmile.services.import_readers import (
     Record,
     Rejection,
@@ -38,6 +45,7 @@ from lastmile.services.import_rows import (
     parse_vehicle,
     parse_warehouse,
 )
+from lastmile.services.intake import GeocodeFn
 from lastmile.services.orders import CreateOrder, new_order_id, request_fingerprint
 from lastmile.services.unit_of_work import UnitOfWork, retry_on_conflict
 
@@ -85,9 +93,28 @@ class ImportRejected(Exception):
 
 
 def import_file(
-    *, uow: UnitOfWork, kind: str, path: Path, skip_invalid: bool = False
+    *,
+    uow: UnitOfWork,
+    kind: str,
+    path: Path,
+    skip_invalid: bool = False,
+    geocode: GeocodeFn | None = None,
 ) -> ImportReport:
     """Import ``path`` (``.csv``, ``.json`` or ``.jsonl``) as ``kind``.
+
+    Parameters
+    ----------
+    uow
+        The unit of work the whole import commits in.
+    kind
+        One of ``KINDS``.
+    path
+        The file.
+    skip_invalid
+        Import the good rows and return the bad ones instead of rejecting the file.
+    geocode
+        Address string -> position with confidence (None: cannot place), for orders
+        without ``lat``/``lon``; None leaves them unplaced.
 
     Raises
     ------
@@ -99,7 +126,12 @@ def import_file(
     _check_kind(kind)
     records = read_records(path, required=REQUIRED[kind])
     return import_records(
-        uow=uow, kind=kind, file=str(path), records=records, skip_invalid=skip_invalid
+        uow=uow,
+        kind=kind,
+        file=str(path),
+        records=records,
+        skip_invalid=skip_invalid,
+        geocode=geocode,
     )
 
 
@@ -115,15 +147,19 @@ def import_records(
     file: str,
     records: Sequence[Record],
     skip_invalid: bool = False,
+    geocode: GeocodeFn | None = None,
 ) -> ImportReport:
     """Import already-read records; see ``import_file``."""
     _check_kind(kind)
+    apply = _APPLY[kind]
+    if kind == "orders" and geocode is not None:
+        apply = partial(_apply_orders, places=_place_addresses(file, records, geocode))
 
     def attempt() -> ImportReport:
         report = ImportReport(kind, file, rows=len(records))
         bad: dict[int, list[RowError]] = defaultdict(list)
         with uow:
-            _APPLY[kind](uow, file, records, report, bad)
+            apply(uow, file, records, report, bad)
             by_line = {r.line: r for r in records}
             report.rejected = [
                 Rejection(line, dict(by_line[line].values), tuple(errors))
@@ -282,8 +318,22 @@ def _merge_order_rows(
     return groups
 
 
+def _place_addresses(
+    file: str, records: Sequence[Record], geocode: GeocodeFn
+) -> dict[str, Geocode]:
+    """Geocode every distinct order address given without a position, once each."""
+    rows: list[tuple[Record, OrderRow]] = _parsed(file, records, parse_order, defaultdict(list))
+    unplaced = sorted({row.address.raw for _, row in rows if row.address.geocode is None})
+    return {raw: found for raw in unplaced if (found := geocode(raw)) is not None}
+
+
 def _apply_orders(
-    uow: UnitOfWork, file: str, records: Sequence[Record], report: ImportReport, bad: Errors
+    uow: UnitOfWork,
+    file: str,
+    records: Sequence[Record],
+    report: ImportReport,
+    bad: Errors,
+    places: Mapping[str, Geocode] | None = None,
 ) -> None:
     parsed: list[tuple[Record, OrderRow]] = _parsed(file, records, parse_order, bad)
     skus = uow.skus.existing_ids([ln.sku_id for _, row in parsed for ln in row.lines])
@@ -354,11 +404,14 @@ def _apply_orders(
                     )
             continue
         placed_at = first.placed_at or now
+        address = first.address
+        if address.geocode is None and places and address.raw in places:
+            address = replace(address, geocode=places[address.raw])
         order = Order(
             new_order_id(),
             external_id,
             first.customer_id,
-            first.address,
+            address,
             lines,
             first.option,
             first.window,
