@@ -47,8 +47,11 @@ def cart_for(*, uow: UnitOfWork, lines: Sequence[OrderLine], address: Address) -
 def _planned(route: Route, uow: UnitOfWork, travel: TravelModel) -> PlannedRoute | None:
     vehicle = uow.vehicles.get(route.vehicle_id)
     warehouse = uow.warehouses.get(route.depot_id)
-    if vehicle is None or warehouse is None or warehouse.location is None or not route.stops:
+    if vehicle is None or warehouse is None or warehouse.location is None:
         return None
+    if not route.stops:
+        # A van's trip with nothing on it yet: all of its shift is room to promise.
+        return PlannedRoute(route, vehicle, warehouse.location, vehicle.shift.start)
     first = route.stops[0]
     out_s = warehouse.location.distance_m(first.location) * travel.detour_factor / travel.m_per_s
     deadlines = {}

@@ -29,6 +29,7 @@ from lastmile.domain import (
     Warehouse,
 )
 from lastmile.sim import pipeline
+from lastmile.sim.checkout import Checkout, Trip, Verdict, promise_refusals
 from lastmile.sim.dispatch import Van, plan_wave, reoptimize, schedule
 from lastmile.sim.ends import order_ends
 from lastmile.sim.execution import drive
@@ -85,6 +86,8 @@ class _Day:
             for v in self.sc.vehicles
         ]
         self.levels = self._opening_stock()
+        self.checkout = self._checkout()
+        self.verdicts: dict[str, Verdict] = {}
         self.addresses = {o.order_id: o.address for o in self.orders}
         self.flags: dict[str, str] = {}
         self.carry: dict[str, str] = {}
@@ -97,7 +100,7 @@ class _Day:
         self.capabilities: dict[str, str] = {
             "travel times": world.travel.source_name,
             "intake / geocoding": world.geocoder_name,
-            "promise": "warehouse same-day cut-off rule",
+            "promise": "lastmile.services.promise.PromiseDesk",
             "waves / picking": "simulator waves: cut-off, pick rate per warehouse",
             "cartonization / consolidation": "lastmile.fulfillment.cartonization (3D packer) "
             "and lastmile.fulfillment.consolidation (address, day, option, window)",
@@ -129,6 +132,25 @@ class _Day:
                 level.receive(qty, reference="opening stock", at=opening)
         return levels
 
+    def _checkout(self) -> Checkout:
+        trips = [
+            Trip(
+                f"wave{w.number}",
+                self.sc.at(w.dispatch_s),
+                self.sc.at(w.vans_until_s if w.vans_until_s is not None else 24 * 3600.0 - 1),
+            )
+            for w in WAVES
+        ]
+        return Checkout(
+            day=self.sc.day,
+            warehouses=self.warehouses,
+            skus=self.sc.skus,
+            vehicles=self.vehicles,
+            levels=self.levels,
+            trips=trips,
+            timezone=str(LOCAL),
+        )
+
     def _timed(self, step: str) -> _Timer:
         return _Timer(self.timings, step)
 
@@ -137,6 +159,13 @@ class _Day:
         for wave in WAVES:
             self._wave(wave)
         self._late_orders()
+        counts = promise_refusals(self.verdicts)
+        self.capabilities["promise"] = (
+            "lastmile.services.promise.PromiseDesk at each order's checkout on the day's stock "
+            f"and van trips ({self.checkout.quotes} quotes; "
+            + ", ".join(f"{n} {what}" for what, n in counts.items())
+            + ")"
+        )
         self.say("end of day: inventory update, forecast and reorder suggestions")
         with self._timed("inventory loop"):
             forecast_total, reorder, empty = self._inventory_loop()
@@ -251,10 +280,21 @@ class _Day:
                 self.carry[order.order_id] = held
                 continue
             order.transition(OrderStatus.VALIDATED, at=at)
-            due, reason = pipeline.promised_day(order, self.warehouses)
-            if not due:
-                self.carry[order.order_id] = reason
+            with self._timed("promise"):
+                verdict = self.checkout.settle(order)
+            self.verdicts[order.order_id] = verdict
+            if verdict.backorder:
+                self.units_ordered += order.total_units
+                self.stockout_lines += len(order.lines)
+                order.transition(OrderStatus.BACKORDERED, reason=verdict.reason, at=at)
                 continue
+            if not verdict.due:
+                self.carry[order.order_id] = verdict.reason
+                continue
+            if verdict.option is not None and verdict.option is not order.option:
+                order.option = verdict.option
+            if verdict.window is not None or verdict.option is not DeliveryOption.SLOT:
+                order.window = verdict.window
             fresh.append(order)
         return fresh
 
@@ -301,6 +341,8 @@ class _Day:
             seed=self.sc.config.seed,
         )
         self.capabilities["sourcing"] = outcome.implementation
+        # Stock was reserved: the promise's next snapshot must see it.
+        self.checkout.invalidate()
         at = self.sc.at(cutoff)
         for order in orders:
             oid = order.order_id

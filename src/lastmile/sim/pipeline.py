@@ -17,7 +17,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lastmile.domain import (
-    DeliveryOption,
     Order,
     StockLevel,
     Warehouse,
@@ -43,20 +42,6 @@ class SourcingOutcome:
     allocations: dict[str, list[Allocation]]
     backordered: dict[str, str]
     implementation: str
-
-
-def promised_day(order: Order, warehouses: Sequence[Warehouse]) -> tuple[bool, str]:
-    """Tell whether the order is due on its delivery day, else why it moves to the next."""
-    if order.option is not DeliveryOption.SAME_DAY:
-        return True, ""
-    cutoff = min(w.same_day_cutoff for w in warehouses)
-    placed = order.placed_at.astimezone(LOCAL).time()
-    if placed > cutoff:
-        return False, (
-            f"placed {placed:%H:%M} after the same-day cut-off {cutoff:%H:%M}: "
-            "promised for the next day"
-        )
-    return True, ""
 
 
 def stock_table(
