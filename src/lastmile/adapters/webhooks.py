@@ -10,6 +10,7 @@ never sends an event again once a 2xx answer has been recorded for it.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -222,11 +223,16 @@ class WebhookDispatcher:
             ]
         )
 
-    def run_due(self, *, limit: int = 100) -> DispatchReport:
-        """Attempt every due delivery once."""
+    def run_due(self, *, limit: int = 100, stop: threading.Event | None = None) -> DispatchReport:
+        """Attempt every due delivery once, or until ``stop`` is set.
+
+        The ones not attempted when ``stop`` is set are left pending and due, untouched.
+        """
         subs = {s.subscription_id: s for s in self.store.subscriptions()}
         delivered = retried = dead = 0
         for delivery in self.store.due(self.clock(), limit=limit):
+            if stop is not None and stop.is_set():
+                break
             sub = subs.get(delivery.subscription_id)
             error = "subscription removed" if sub is None else self._post(sub, delivery)
             now = self.clock()
