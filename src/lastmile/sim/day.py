@@ -28,7 +28,7 @@ from lastmile.domain import (
     Vehicle,
     Warehouse,
 )
-from lastmile.sim import pipeline
+from lastmile.sim import breakdown, pipeline
 from lastmile.sim.checkout import Checkout, Trip, Verdict, promise_refusals
 from lastmile.sim.dispatch import Van, plan_wave, reoptimize, schedule
 from lastmile.sim.ends import order_ends
@@ -96,6 +96,7 @@ class _Day:
         self.unplanned: list[Shipment] = []
         self.routes: list[RouteRun] = []
         self.van_free: dict[str, float] = {}
+        self.towed: set[str] = set()  # vans broken down and out of service for the day
         self.timings: dict[str, float] = defaultdict(float)
         self.capabilities: dict[str, str] = {
             "travel times": world.travel.source_name,
@@ -105,7 +106,8 @@ class _Day:
             "cartonization / consolidation": "lastmile.fulfillment.cartonization (3D packer) "
             "and lastmile.fulfillment.consolidation (address, day, option, window)",
             "dispatch planning": "lastmile.routing (PyVRP backend)",
-            "re-optimisation": "lastmile.routing (PyVRP, vans locked to their parcels)",
+            "re-optimisation": "lastmile.routing (PyVRP, vans locked to their parcels); "
+            "a broken-down van's parcels back to the depot for the next wave",
             "proof of delivery": "lastmile.tracking risk score (method) and geofence check; "
             "doorstep outcomes drawn by the scenario",
             "forecast / reorder": "lastmile.services.forecasting.plan_inventory "
@@ -484,6 +486,7 @@ class _Day:
                     until_s=disruption,
                     geofence_m=geofence,
                 )
+            self._break_down(wave, routes, disruption)
             if self.policy.reoptimize:
                 self.say(
                     f"closure of {self.sc.disruption.closure_street} and rain: "
@@ -500,8 +503,39 @@ class _Day:
                     )
         for r in routes:
             drive(r, self.world.travel, truth, self.addresses, day_start=day0, geofence_m=geofence)
-            self.van_free[r.vehicle_id] = (r.end_s or r.clock_s) + RELOAD_S
+            self.van_free[r.vehicle_id] = (
+                breakdown.OUT_OF_SERVICE_S
+                if r.vehicle_id in self.towed
+                else (r.end_s or r.clock_s) + RELOAD_S
+            )
             self._record(r)
+
+    def _break_down(self, wave: Wave, routes: list[RouteRun], now_s: float) -> None:
+        """Break down the first wave's busiest van on the road, and handle its parcels."""
+        if not self.sc.disruption.van_breakdown or wave is not WAVES[0]:
+            return
+        van = breakdown.busiest_on_road(routes)
+        if van is None:
+            return
+        shipments = breakdown.recover(van, now_s)
+        self.towed.add(van.vehicle_id)
+        replan = self.policy.reoptimize
+        reason = breakdown.REASON if replan else breakdown.NOT_REPLANNED
+        self.say(
+            f"van {van.vehicle_id} broke down with {len(shipments)} stops left: "
+            + ("back to the depot for the next wave" if replan else "nobody re-plans them")
+        )
+        when = self.sc.at(now_s)
+        for shipment in shipments:
+            for oid in shipment.order_ids:
+                order = self.by_id[oid]
+                if order.status is OrderStatus.OUT_FOR_DELIVERY:
+                    order.transition(OrderStatus.FAILED_ATTEMPT, reason=reason, at=when)
+                    order.transition(OrderStatus.REDELIVERY, reason=reason, at=when)
+                if not replan:
+                    self.carry[oid] = reason
+        if replan:
+            self.unplanned.extend(shipments)
 
     def _record(self, route: RouteRun) -> None:
         out = OrderStatus.OUT_FOR_DELIVERY

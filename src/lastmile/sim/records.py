@@ -107,6 +107,7 @@ class RouteRun:
     distance_m: float = 0.0
     reoptimized: bool = False
     path: list[int] = field(default_factory=list)
+    broke_down_s: float | None = None
 
     @property
     def done(self) -> bool:

@@ -106,6 +106,8 @@ class Disruption:
     closure_center: GeoPoint
     closure_radius_m: float
     closure_street: str
+    # A van of the first wave breaks down as the closure starts (the busiest one left).
+    van_breakdown: bool = False
 
 
 @dataclass
@@ -457,7 +459,7 @@ def _disruption(
     weights: NDArray[np.float64],
     rng: np.random.Generator,
 ) -> Disruption:
-    """Put a road closure on a busy named street and a rain spell over mid-day."""
+    """Put a road closure on a busy named street, a rain spell and a van breakdown at mid-day."""
     top = np.argsort(-weights)[: max(1, len(points) // 10)]
     target = points[int(rng.choice(top))]
     return Disruption(
@@ -469,4 +471,5 @@ def _disruption(
         closure_center=GeoPoint(target.lat, target.lon),
         closure_radius_m=350.0,
         closure_street=target.street,
+        van_breakdown=True,
     )
