@@ -278,7 +278,9 @@ def solve_large(
         inst,
         routes,
         unserved,
-        seconds=max(0.0, seconds - (time.perf_counter() - began)),
+        # Parts overrun their slice by their set-up time; the stops left still deserve
+        # a real try with the spare vans, so a few seconds are granted regardless.
+        seconds=max(3.0, seconds - (time.perf_counter() - began)),
         seed=seed,
         solve_spare=lambda idx, counts, s: _solve_part(
             _Task(inst, idx, counts, max(0.5, s), seed + 2, ())
@@ -324,8 +326,14 @@ def _repair_tasks(
     taken: set[int] = set()
     for dep, routes in by_depot.items():
         centre = inst.coords[dep]
-        ang = np.array([float(np.mean(_angles(stop_xy[list(r.stops)], centre))) for r in routes])
-        # Circular mean would be nicer; the mean of atan2 is fine within a sector.
+        # Circular mean: a route across the -pi/pi cut would otherwise average to ~0 and
+        # be grouped with routes on the far side of the depot.
+        ang = np.array(
+            [
+                float(np.angle(np.exp(1j * _angles(stop_xy[list(r.stops)], centre)).mean()))
+                for r in routes
+            ]
+        )
         order = [routes[i] for i in np.argsort(ang)]
         sizes = np.cumsum([len(r.stops) for r in order])
         total = int(sizes[-1])

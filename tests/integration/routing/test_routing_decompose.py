@@ -41,3 +41,20 @@ def test_stops_beyond_the_whole_fleets_capacity_are_reported_over_capacity() -> 
     assert len(served) == 105
     assert len(res.solution.unserved) == 15
     assert set(res.solution.unserved.values()) == {FULL}
+
+
+def test_a_stop_no_route_has_room_for_is_served_by_a_spare_van() -> None:
+    from lastmile.routing.decompose import _solve_part, _Task
+    from lastmile.routing.insertion import repair_unserved
+    from lastmile.routing.solution import PlannedRoute
+
+    inst = _crowded_depot(vans_b=1, n=16)
+    full = (PlannedRoute(0, tuple(range(15))),)  # van "a" carries 15 of 15
+
+    def spare(idx: np.ndarray, counts: tuple[int, ...], seconds: float):  # type: ignore[no-untyped-def]
+        return _solve_part(_Task(inst, idx, counts, seconds, 1, ()))
+
+    out = repair_unserved(inst, full, {"s15": "x"}, seconds=0.5, seed=1, solve_spare=spare)
+    assert out.unserved == {}
+    assert out.by_spare_vans == 1
+    assert len(out.routes) == 2 and out.routes[1].stops == (15,)
