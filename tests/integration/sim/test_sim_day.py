@@ -16,7 +16,7 @@ from lastmile.sim.scenario import Scenario, ScenarioConfig, default_osm_path, ge
 from lastmile.sim.world import World, build_world
 
 SMALL = ScenarioConfig(orders=60, vans=4, seed=11)
-FAST = Budget(wave_iterations=15, reopt_iterations=10, sourcing_s=1.0)
+FAST = Budget(wave_iterations=15, reopt_iterations=10)
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +142,26 @@ def test_every_policy_keeps_the_order_books_consistent(world: World) -> None:
 
 def test_domain_orders_of_the_scenario_are_never_mutated(world: World, day: DayResult) -> None:
     assert all(o.status is OrderStatus.CREATED and not o.events for o in world.scenario.orders)
+
+
+def test_the_day_does_not_depend_on_the_sourcing_safety_time_limit(
+    world: World, day: DayResult
+) -> None:
+    # Sourcing stops on MIP nodes; its seconds are only a cap a slow machine never meets.
+    other = run_day(world, budget=replace(FAST, sourcing_s=30.0))
+    assert {k: (e.end, e.reason) for k, e in other.ends.items()} == {
+        k: (e.end, e.reason) for k, e in day.ends.items()
+    }
+    assert "contested" in day.capabilities["sourcing"]
+
+
+def test_checkout_asks_the_products_promise_desk(day: DayResult) -> None:
+    assert day.capabilities["promise"].startswith("lastmile.services.promise.PromiseDesk")
+    late_same_day = [
+        o
+        for o in day.orders
+        if o.placed_at.astimezone(o.placed_at.tzinfo).hour >= 12 and o.option.value == "same_day"
+    ]
+    for o in late_same_day:
+        end = day.ends[o.order_id]
+        assert end.end is End.CARRIED_OVER

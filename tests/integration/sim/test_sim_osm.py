@@ -54,8 +54,6 @@ def test_another_citys_extract_runs_a_day(shared_dir: Path) -> None:
     osm = shared_dir / "data" / "osm" / "liechtenstein_valhalla_2015.osm.pbf"
     scenario = generate(ScenarioConfig(orders=30, vans=3, seed=2, osm_path=osm))
     assert all(w.location is not None and 47.0 < w.location.lat < 47.3 for w in scenario.warehouses)
-    result = run_day(
-        build_world(scenario), budget=Budget(wave_iterations=10, reopt_iterations=5, sourcing_s=1.0)
-    )
+    result = run_day(build_world(scenario), budget=Budget(wave_iterations=10, reopt_iterations=5))
     assert set(result.ends) == {o.order_id for o in scenario.orders}
     assert any(e.end is End.DELIVERED for e in result.ends.values())

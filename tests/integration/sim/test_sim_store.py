@@ -16,7 +16,7 @@ def test_a_stored_day_reads_back_with_its_orders_routes_and_stock(tmp_path: Path
     session = run(
         ScenarioConfig(orders=25, vans=3, seed=5),
         with_compare=False,
-        budget=Budget(wave_iterations=10, reopt_iterations=5, sourcing_s=1.0),
+        budget=Budget(wave_iterations=10, reopt_iterations=5),
     )
     url = store_day(session, folder=tmp_path)
     assert url.endswith("demo.db")
