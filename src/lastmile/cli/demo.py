@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from lastmile.cli.simulate import (
+    CorrectionsOpt,
     OrdersOpt,
     OsmOpt,
     SeedOpt,
@@ -33,6 +34,7 @@ def demo(
         bool, typer.Option("--serve", help="then store the day and start the dashboard on it")
     ] = False,
     workers: Annotated[int, typer.Option(help="processes for the counterfactual days")] = 2,
+    corrections: CorrectionsOpt = None,
 ) -> None:
     """Run a simulated day end to end and write its report (what ``make demo`` runs)."""
     from lastmile.sim.session import write_json
@@ -43,7 +45,9 @@ def demo(
         from lastmile.sim.store import prepare
 
         prepare()
-    session = run_session(config, with_compare=compare, report=report, workers=workers)
+    session = run_session(
+        config, with_compare=compare, report=report, workers=workers, corrections=corrections
+    )
     print_kpis(session.kpis)
     if session.rows:
         print_rows(session.rows)

@@ -46,3 +46,14 @@ def test_simulate_refuses_a_missing_extract(tmp_path: Path) -> None:
     result = runner.invoke(app, ["simulate", "--osm", str(tmp_path / "none.osm.pbf")])
     assert result.exit_code == 2
     assert "not found" in " ".join(result.output.split())
+
+
+def test_simulate_keeps_learned_door_positions_for_the_next_day(tmp_path: Path) -> None:
+    store = tmp_path / "corrections.json"
+    args = ["simulate", "--orders", "30", "--vans", "2", "--corrections", str(store)]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    learned = json.loads(store.read_text())
+    assert learned, "a delivered day teaches at least one door"
+    assert all(fix["deliveries"] >= 1 for fix in learned.values())
+    assert "door positions" in " ".join(first.output.split())
