@@ -122,7 +122,12 @@ def write(
         f"orders, {len(sc.vehicles)} vans, {len(sc.warehouses)} warehouses, "
         f"{len(sc.skus)} SKUs. Rain {d.rain_start_s / 3600:.1f}h-{d.rain_end_s / 3600:.1f}h; "
         f"{html.escape(d.closure_street)} closed {d.closure_start_s / 3600:.0f}h-"
-        f"{d.closure_end_s / 3600:.0f}h ({world.closed_edges} road segments)."
+        f"{d.closure_end_s / 3600:.0f}h ({world.closed_edges} road segments)"
+        + (
+            f"; a first-wave van breaks down at {d.closure_start_s / 3600:.0f}h."
+            if d.van_breakdown
+            else "."
+        )
         + (f" Simulated in {seconds:.0f} s." if seconds else "")
         + "</p>",
         "<h2>Routes</h2>",
@@ -153,8 +158,9 @@ def write(
                 "<h2>The disruption's effect on ETAs</h2>",
                 "<p>Each dot is a delivery: how far its arrival missed the latest ETA the "
                 "customer was sent. Re-optimisation re-plans the vans on the road when the "
-                "closure and the rain warning arrive and sends new ETAs; without it the "
-                "morning's ETAs stand.</p>",
+                "closure and the rain warning arrive and sends new ETAs, and sends the "
+                "broken-down van's parcels out again on the second wave; without it the "
+                "morning's ETAs stand and those parcels wait for the next day.</p>",
                 _img(
                     plots.eta_drift(
                         baseline.etas,
