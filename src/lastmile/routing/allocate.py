@@ -167,10 +167,11 @@ def share_vans(
     work done gets at least one van of the depot when there are enough to go round.
     """
     counts = [[0] * len(fleet) for _ in need]
-    total = float(need.sum()) or 1.0
+    # With no work anywhere, spread the vans evenly rather than lose them.
+    weight = need if float(need.sum()) > 0 else np.ones(len(need))
     for k in specs:
         avail = fleet[k].count
-        raw = avail * need / total
+        raw = avail * weight / float(weight.sum())
         give = np.floor(raw).astype(int)
         for j in np.argsort(-(raw - give))[: avail - int(give.sum())]:
             give[j] += 1

@@ -292,7 +292,7 @@ def solve_large(
         f"repair: {before} unserved, {fixed.inserted} inserted into routes, "
         f"{fixed.by_spare_vans} served by spare vans, {len(unserved)} left"
     )
-    violations += _global_check(inst, routes, unserved)
+    violations += [*fixed.violations, *_global_check(inst, routes, unserved)]
     sol = RoutingSolution(
         routes=routes,
         unserved=unserved,

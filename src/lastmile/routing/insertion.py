@@ -48,6 +48,8 @@ class Repaired:
     unserved: dict[str, str]
     inserted: int
     by_spare_vans: int
+    #: What the checker found wrong with the spare vans' routes (empty when all hold).
+    violations: tuple[str, ...] = ()
 
 
 def repair_unserved(
@@ -87,6 +89,7 @@ def repair_unserved(
         for r, v in zip(routes, work, strict=True)
     ]
     by_spare = 0
+    violations: tuple[str, ...] = ()
     reasons = dict(unserved)
     if loose and solve_spare is not None and seconds > 0:
         used = np.bincount(specs, minlength=len(inst.fleet)) if specs else np.zeros(0, int)
@@ -100,11 +103,12 @@ def repair_unserved(
             done = {s for r in got for s in r.stops}
             by_spare = len(done)
             reasons.update(res.unserved)
+            violations = tuple(res.violations)
             loose = [i for i in loose if i not in done]
     left = set(loose)
     final = {sid: why for sid, why in reasons.items() if ids[sid] in left}
     final.update(_reasons(inst, sorted(left), new_routes))
-    return Repaired(tuple(new_routes), final, inserted, by_spare)
+    return Repaired(tuple(new_routes), final, inserted, by_spare, violations)
 
 
 def _insert_all(
