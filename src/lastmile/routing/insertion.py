@@ -39,6 +39,8 @@ NO_PLACE = (
     "fit it in their shifts"
 )
 
+NO_ROUTE = "no route has room or time for it; the spare vans were not asked"
+
 
 @dataclass(frozen=True)
 class Repaired:
@@ -107,7 +109,7 @@ def repair_unserved(
             loose = [i for i in loose if i not in done]
     left = set(loose)
     final = {sid: why for sid, why in reasons.items() if ids[sid] in left}
-    final.update(_reasons(inst, sorted(left), new_routes))
+    final.update(_reasons(inst, sorted(left), new_routes, tried_spare=solve_spare is not None))
     return Repaired(tuple(new_routes), final, inserted, by_spare, violations)
 
 
@@ -237,7 +239,9 @@ def _route_ok(problem: RoutingProblem, route: PlannedRoute) -> bool:
     return not check(problem, one).violations
 
 
-def _reasons(inst: LargeInstance, left: list[int], routes: list[PlannedRoute]) -> dict[str, str]:
+def _reasons(
+    inst: LargeInstance, left: list[int], routes: list[PlannedRoute], *, tried_spare: bool
+) -> dict[str, str]:
     """Say why each stop in ``left`` is still unserved, judged on the whole fleet."""
     if not left:
         return {}
@@ -256,8 +260,11 @@ def _reasons(inst: LargeInstance, left: list[int], routes: list[PlannedRoute]) -
             if inst.stops.skills[i] <= v.skills
             and (not inst.stops.locked_to[i] or inst.stops.locked_to[i] == v.name)
         ]
-        out[sid] = FULL if all(used[k] >= inst.fleet[k].count for k in can) else NO_PLACE
+        if all(used[k] >= inst.fleet[k].count for k in can):
+            out[sid] = FULL
+        else:
+            out[sid] = NO_PLACE if tried_spare else NO_ROUTE
     return out
 
 
-__all__ = ["FULL", "NO_PLACE", "Repaired", "repair_unserved", "route_cost"]
+__all__ = ["FULL", "NO_PLACE", "NO_ROUTE", "Repaired", "repair_unserved", "route_cost"]

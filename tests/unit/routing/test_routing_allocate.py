@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from lastmile.routing.allocate import assign_depots, share_vans, workload
 from lastmile.routing.decompose import EuclideanMatrix, LargeInstance, PartResult
-from lastmile.routing.insertion import FULL, repair_unserved
+from lastmile.routing.insertion import FULL, NO_ROUTE, repair_unserved
 from lastmile.routing.problem import Depot, Stops, VehicleSpec
 from lastmile.routing.solution import PlannedRoute
 
@@ -136,3 +136,11 @@ def test_a_stop_no_van_could_ever_serve_keeps_its_own_reason() -> None:
     late = repair_unserved(inst_late, (PlannedRoute(0, (0,)),), {"s2": "x"}, seconds=0.0, seed=1)
     assert big.unserved["s1"].startswith("bigger than every van")
     assert "time window closes" in late.unserved["s2"]
+
+
+def test_a_stop_left_with_spare_vans_never_asked_says_so() -> None:
+    xy = np.array([[10.0, 0.0], [20.0, 0.0], [90.0, 0.0], [95.0, 0.0]])
+    inst = _two_depots(xy, vans=(1, 2), capacity=2, demand=[1, 1, 2, 1])
+    routes = (PlannedRoute(0, (0, 1)), PlannedRoute(1, (2,)))
+    out = repair_unserved(inst, routes, {"s3": "x"}, seconds=1.0, seed=1, solve_spare=None)
+    assert out.unserved == {"s3": NO_ROUTE}
