@@ -8,8 +8,11 @@ of the best two did better still on the same windows; the winner is refitted on 
 whole history. Its backtest errors also give the prediction intervals and, in
 ``policy``, the forecast error over the lead time — one error model for both.
 
-Series too short to backtest, all-zero series and new SKUs get explicit fallbacks, and
-every series says which basis its forecast rests on.
+A series too short for two seasons after the backtest, but with one season before it,
+is offered the non-seasonal candidates. Series too short to backtest, all-zero series
+and new SKUs get explicit fallbacks, and every series says which basis its forecast
+rests on. The errors kept for intervals and safety stock are those of the choice itself
+(``_holdout_errors``), not the winner's errors on the windows that chose it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import warnings
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import NormalDist
 from typing import Any, Literal
 
@@ -26,7 +29,13 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from lastmile.inventory.classify import DemandClass, classify
-from lastmile.inventory.models import Profile, candidates, make_model, resolve_profile
+from lastmile.inventory.models import (
+    Profile,
+    candidates,
+    make_model,
+    non_seasonal,
+    resolve_profile,
+)
 
 FloatArray = NDArray[np.float64]
 
@@ -149,24 +158,32 @@ def forecast_batch(
         if y.ndim != 1 or not np.isfinite(y).all() or (y < 0).any():
             raise ValueError(f"series {sid!r}: values must be a 1-D array of finite numbers >= 0")
     classes = [classify(y, min_length=cfg.min_length) for y in ys]
+    # Too short for two seasons after the backtest, but with a season of history before
+    # it: non-seasonal models, still chosen by backtest, beat a flat historic average.
+    plain = replace(cfg, season_length=1)
+    seasonal = [True] * n
+    for i, y in enumerate(ys):
+        if classes[i] is DemandClass.SHORT and len(y) >= plain.min_length + cfg.season_length:
+            classes[i], seasonal[i] = classify(y, min_length=plain.min_length), False
     mean = np.zeros((n, h))
     sigma = np.zeros((n, h))
     errors = np.full((n, w, hb), np.nan)
     model = [""] * n
     basis = [""] * n
-    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    groups: dict[tuple[tuple[str, ...], bool], list[int]] = defaultdict(list)
     n_smooth = sum(1 for c in classes if c in (DemandClass.SMOOTH, DemandClass.ERRATIC))
     profile = resolve_profile(cfg.profile, n_smooth)
     for i, c in enumerate(classes):
         if c in (DemandClass.SMOOTH, DemandClass.ERRATIC) or c.is_intermittent:
-            groups[candidates(c, profile)].append(i)
+            names = candidates(c, profile)
+            groups[names if seasonal[i] else non_seasonal(names), seasonal[i]].append(i)
         else:
             model[i], basis[i] = _fallback(ys[i], c, mean[i], sigma[i])
     scores: dict[str, FloatArray] = {}
-    components: dict[str, list[int]] = defaultdict(list)
+    components: dict[tuple[str, bool], list[int]] = defaultdict(list)
     weight = np.zeros(n)
-    for names, rows in groups.items():
-        cv_err = _backtest(rows, ys, names, cfg)  # (models, rows, w, hb)
+    for (names, is_seasonal), rows in groups.items():
+        cv_err = _backtest(rows, ys, names, cfg if is_seasonal else plain)  # (models, rows, w, hb)
         finite = np.isfinite(cv_err)
         # A model that failed on a window (NaN) must never win on its other windows.
         mse = np.where(
@@ -179,15 +196,18 @@ def forecast_batch(
             col = scores.setdefault(name, np.full(n, np.nan))
             col[rows] = mse[k]
         for j, i in enumerate(rows):
-            picked, errors[i] = _pick(names, ranked[:, j], mse[:, j], cv_err[:, j], cfg.selection)
+            picked, _ = _pick(names, ranked[:, j], mse[:, j], cv_err[:, j], cfg.selection)
+            errors[i] = _holdout_errors(names, cv_err[:, j], cfg.selection)
             model[i] = "+".join(picked)
             how = "mean of the best two" if len(picked) > 1 else "best"
-            basis[i] = f"{classes[i]}: {how} of {len(names)} by {w}-window backtest"
+            basis[i] = f"{classes[i]}: {how} of {len(names)} by {w}-window backtest" + (
+                "" if is_seasonal else " (non-seasonal: under two seasons of history)"
+            )
             for name in picked:
-                components[name].append(i)
+                components[name, is_seasonal].append(i)
             weight[i] = 1.0 / len(picked)
-    for name, rows in components.items():
-        part = np.maximum(_fit_forecast(rows, ys, name, cfg), 0.0)
+    for (name, is_seasonal), rows in components.items():
+        part = np.maximum(_fit_forecast(rows, ys, name, cfg if is_seasonal else plain), 0.0)
         mean[rows] += part * weight[rows, None]
     tested = [i for i in range(n) if weight[i] > 0]
     if tested:
@@ -235,6 +255,30 @@ def _pick(
         if float(np.mean(_loss(blend, selection))) < mse[first]:
             return (names[first], names[second]), blend
     return (names[first],), errors[first]
+
+
+def _holdout_errors(names: Sequence[str], errors: FloatArray, selection: str) -> FloatArray:
+    """Return the backtest errors of choosing a model for one series, shape ``(w, h)``.
+
+    ``errors`` holds every candidate's errors, shape ``(models, w, h)``. Window ``k`` is
+    scored by the model (or blend) that ``_pick`` chooses on the other windows, so these
+    are the errors of the whole choose-then-forecast procedure. The winner's own errors on
+    the windows that chose it are optimistic (it won partly because it was lucky there),
+    and a safety stock built on them falls short. With one window nothing can be held
+    out and the winner's errors are returned.
+    """
+    w = errors.shape[1]
+    finite = np.isfinite(errors)
+    out = np.empty(errors.shape[1:])
+    for k in range(w):
+        others = np.delete(np.arange(w), k) if w > 1 else np.arange(w)
+        sub, ok = errors[:, others], finite[:, others]
+        loss = np.where(
+            ok.all(axis=(1, 2)), _loss(np.where(ok, sub, 0.0), selection).mean(axis=(1, 2)), np.inf
+        )
+        picked, _ = _pick(names, np.argsort(loss), loss, sub, selection)
+        out[k] = np.mean([errors[names.index(nm), k] for nm in picked], axis=0)
+    return out
 
 
 def _fallback(

@@ -86,6 +86,15 @@ def resolve_profile(profile: Profile, n_smooth: int) -> Literal["full", "standar
     return "standard" if n_smooth <= _AUTO_STANDARD_MAX else "fast"
 
 
+# Models that need two full seasons, or that repeat another one when there is no season.
+_SEASONAL_ONLY = frozenset({"MSTL", "SeasonalES"})
+
+
+def non_seasonal(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Return ``names`` without the models that make no sense with ``season_length=1``."""
+    return tuple(nm for nm in names if nm not in _SEASONAL_ONLY)
+
+
 def candidates(
     demand_class: DemandClass,
     profile: Literal["full", "standard", "fast"],

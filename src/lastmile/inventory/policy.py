@@ -2,17 +2,24 @@
 
 The protection period is the lead time plus the review period: stock ordered now arrives
 after ``lead_time`` periods, and the next chance to order is ``review_period`` later. The
-forecast error over that period comes straight from the backtest: the errors of the
-chosen model summed over every run of ``P`` consecutive backtest periods, so correlated
-errors (a level that was wrong for a week) count as they happened, not as if independent.
+forecast error over ``n`` periods comes straight from the rolling-origin backtest: the
+errors of the chosen model summed over every run of ``n`` consecutive backtest periods,
+so correlated errors (a level that was wrong for a week) count as they happened, neither
+as if independent nor as if perfectly correlated. ``X_n`` below is the forecast demand
+over the next ``n`` periods plus that error (normal with the sums' RMSE, or the sums
+themselves with ``distribution="empirical"``).
 
 Two service targets:
 
-- cycle service level (probability of no stockout in a replenishment cycle):
-  ``safety stock = z(level) * sigma_P``;
-- fill rate (share of demand served from the shelf): ``k`` solves
-  ``sigma_P * G(k) = (1 - fill rate) * Q`` with ``G`` the standard normal loss function
-  and ``Q`` the order quantity, the textbook (s, S) approximation.
+- cycle service level (probability of no stockout while an order is under way):
+  ``s = mu_P + z(level) * sigma_P`` with ``P = L + R`` (Silver, Pyke and Thomas, 2017,
+  *Inventory and Production Management in Supply Chains*, 4th ed., ch. 6);
+- fill rate (share of demand served from the shelf): ``s`` is the smallest reorder point
+  whose per-review-period shortage ``E[(X_{L+R} - Y)+] - E[(X_L - Y)+]`` is at most
+  ``(1 - fill rate) * mu_R``, with ``Y`` the position after review in ``(s, S]``
+  (``service_level``: Axsäter 2006 ch. 5; Tijms and Groenevelt 1984). The cycle stock
+  ``S - s`` protects too, and the shortage is counted in the periods where it happens,
+  not over the whole protection period.
 """
 
 from __future__ import annotations
@@ -27,6 +34,26 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lastmile.inventory.forecast import FloatArray, ForecastBatch
+from lastmile.inventory.service_level import (
+    FillRateModel,
+    NormalDemand,
+    PeriodDemand,
+    PositionAfterReview,
+    SampledDemand,
+    normal_loss,
+)
+
+__all__ = [
+    "PolicyTable",
+    "PurchaseSuggestion",
+    "ServiceTarget",
+    "compute_policy",
+    "error_sums",
+    "lead_time_sigma",
+    "normal_loss",
+    "suggest_purchases",
+    "sum_ahead",
+]
 
 _N = NormalDist()
 # Fewer backtest error sums than this cannot stand for a distribution's tail.
@@ -73,28 +100,6 @@ class PurchaseSuggestion:
     inventory_position: float
     reorder_point: float
     order_up_to: float
-
-
-def normal_loss(k: FloatArray) -> FloatArray:
-    """Standard normal loss ``G(k) = phi(k) - k (1 - Phi(k))``, elementwise."""
-    from scipy.special import ndtr
-
-    k = np.asarray(k, dtype=np.float64)
-    phi = np.exp(-0.5 * k**2) / math.sqrt(2 * math.pi)
-    result: FloatArray = phi - k * (1.0 - ndtr(k))
-    return result
-
-
-def _k_for_fill_rate(ratio: FloatArray) -> FloatArray:
-    """Solve ``G(k) = ratio`` by bisection on the decreasing loss function."""
-    lo = np.full_like(ratio, -4.0)
-    hi = np.full_like(ratio, 6.0)
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        too_much_short = normal_loss(mid) > ratio
-        lo = np.where(too_much_short, mid, lo)
-        hi = np.where(too_much_short, hi, mid)
-    return 0.5 * (lo + hi)
 
 
 def sum_ahead(values: FloatArray, periods: NDArray[np.int64]) -> FloatArray:
@@ -148,24 +153,6 @@ def error_sums(batch: ForecastBatch, rows: NDArray[np.int64], p: int) -> FloatAr
     return scaled
 
 
-def _empirical_safety(sums: FloatArray, allowed_short: FloatArray) -> FloatArray:
-    """Smallest safety ``x`` with ``mean((e - x)+) <= allowed_short`` per row, by bisection.
-
-    ``e`` are the row's error sums over the protection period: the shortage a safety
-    stock ``x`` would have let through in the backtest.
-    """
-    lo = np.min(sums, axis=1) - 1.0
-    hi = np.max(sums, axis=1) + 1.0
-    for _ in range(50):
-        mid = 0.5 * (lo + hi)
-        short = np.maximum(sums - mid[:, None], 0.0).mean(axis=1)
-        too_short = short > allowed_short
-        lo = np.where(too_short, mid, lo)
-        hi = np.where(too_short, hi, mid)
-    result: FloatArray = hi
-    return result
-
-
 def _rms(x: FloatArray) -> FloatArray:
     """Root mean square of each row over its finite entries; NaN for a row with none."""
     ok = np.isfinite(x)
@@ -174,6 +161,68 @@ def _rms(x: FloatArray) -> FloatArray:
     with np.errstate(invalid="ignore", divide="ignore"):
         result: FloatArray = np.sqrt(total.sum(axis=1) / count)
     return result
+
+
+def _fill_rate_reorder_point(
+    batch: ForecastBatch,
+    lead: NDArray[np.int64],
+    review_period: int,
+    q: FloatArray,
+    order_cycle: int,
+    level: float,
+    distribution: str,
+) -> FloatArray:
+    """Return the smallest reorder point per series whose fill rate reaches ``level``.
+
+    See ``service_level``: the shortage per review period with the position after review
+    spread over ``(s, S]`` by the renewal approximation, whose one-review demand is the
+    mean over the order cycle and whose spread is the one-period forecast error.
+    """
+    n = len(batch)
+    protection = lead + review_period
+    mu_p, sigma_p = sum_ahead(batch.mean, protection), lead_time_sigma(batch, protection)
+    mu_l, sigma_l = sum_ahead(batch.mean, lead), lead_time_sigma(batch, lead)
+    if review_period == 0:
+        position = PositionAfterReview.uniform(q)
+    else:
+        mu_r = q / order_cycle * review_period
+        var_r = batch.sigma[:, 0] ** 2 * review_period
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c2 = np.where(mu_r > 0, var_r / np.where(mu_r > 0, mu_r, 1.0) ** 2, 1.0)
+        position = PositionAfterReview.renewal(q, mu_r, c2)
+    model = FillRateModel(
+        through_review=NormalDemand(mu_p, sigma_p),
+        through_lead=NormalDemand(mu_l, sigma_l),
+        position=position,
+        review_demand=mu_p - mu_l,
+        review_period=review_period,
+    )
+    s = model.reorder_point(level)
+    if distribution != "empirical":
+        return s
+    for lt in np.unique(lead):
+        rows = np.flatnonzero(lead == lt)
+        p = int(lt) + review_period
+        if p <= 0:
+            continue
+        sums_p = error_sums(batch, rows, p)
+        ok = np.isfinite(sums_p).all(axis=1) & (sums_p.shape[1] >= _MIN_SAMPLES)
+        sums_l = error_sums(batch, rows, int(lt)) if lt > 0 else np.zeros((len(rows), 1))
+        ok &= np.isfinite(sums_l).all(axis=1)
+        if not ok.any():
+            continue
+        rows, sums_p, sums_l = rows[ok], sums_p[ok], sums_l[ok]
+        through_lead: PeriodDemand = SampledDemand(mu_l[rows, None] + sums_l)
+        sub = FillRateModel(
+            through_review=SampledDemand(mu_p[rows, None] + sums_p),
+            through_lead=through_lead,
+            position=position.subset(rows),
+            review_demand=mu_p[rows] - mu_l[rows],
+            review_period=review_period,
+        )
+        s[rows] = sub.reorder_point(level)
+    assert s.shape == (n,)
+    return s
 
 
 def compute_policy(
@@ -194,16 +243,19 @@ def compute_policy(
     lead_time
         Periods from order to receipt, one for all or one per series; 0 is allowed.
     target
-        Service target (default 95 % cycle service level).
+        Service target (default 95 % cycle service level). For a fill rate the shortage
+        is computed with backorder accounting; where unmet demand is lost instead, the
+        achieved fill rate is a little higher (a lost sale does not eat later stock).
     review_period
         Periods between two looks at the stock; 0 for continuous review.
     order_cycle
         Periods of demand one order covers: ``S - s`` is the forecast demand over them.
     distribution
-        ``"normal"``: safety from ``sigma_P`` as in the module docstring. ``"empirical"``:
-        from the backtest error sums themselves (their ``level`` quantile, or the safety
-        whose backtest shortage per cycle meets the fill rate), for series with at least
-        8 sums; the others keep the normal rule.
+        ``"normal"``: demand over ``n`` periods is normal with the backtest sums' RMSE, as
+        in the module docstring. ``"empirical"``: it is the forecast plus the backtest
+        error sums themselves (their ``level`` quantile for a cycle service level, the
+        same shortage equation for a fill rate), for series with at least 8 sums; the
+        others keep the normal rule.
 
     Returns
     -------
@@ -223,27 +275,22 @@ def compute_policy(
     mu_p = sum_ahead(batch.mean, protection)
     sigma_p = lead_time_sigma(batch, protection)
     q = np.maximum(sum_ahead(batch.mean, np.full(n, order_cycle, dtype=np.int64)), 0.0)
-    if tgt.kind == "cycle":
-        k = np.full(n, _N.inv_cdf(tgt.level))
+    if tgt.kind == "fill_rate":
+        s_fill = _fill_rate_reorder_point(
+            batch, lt, review_period, q, order_cycle, tgt.level, distribution
+        )
+        safety = s_fill - mu_p
     else:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            ratio = np.where(sigma_p > 0, (1 - tgt.level) * q / sigma_p, np.inf)
-        k = np.where(np.isfinite(ratio), _k_for_fill_rate(np.nan_to_num(ratio, posinf=1e9)), 0.0)
-    safety = k * sigma_p
-    if distribution == "empirical":
-        for p in np.unique(protection):
-            rows = np.flatnonzero(protection == p)
-            if p <= 0:
-                continue
-            sums = error_sums(batch, rows, int(p))
-            enough = np.isfinite(sums).all(axis=1) & (sums.shape[1] >= _MIN_SAMPLES)
-            if not enough.any():
-                continue
-            rows, sums = rows[enough], sums[enough]
-            if tgt.kind == "cycle":
-                safety[rows] = np.quantile(sums, tgt.level, axis=1)
-            else:
-                safety[rows] = _empirical_safety(sums, (1 - tgt.level) * q[rows])
+        safety = _N.inv_cdf(tgt.level) * sigma_p
+        if distribution == "empirical":
+            for p in np.unique(protection):
+                rows = np.flatnonzero(protection == p)
+                if p <= 0:
+                    continue
+                sums = error_sums(batch, rows, int(p))
+                enough = np.isfinite(sums).all(axis=1) & (sums.shape[1] >= _MIN_SAMPLES)
+                if enough.any():
+                    safety[rows[enough]] = np.quantile(sums[enough], tgt.level, axis=1)
     safety = np.maximum(safety, -mu_p)
     s = np.maximum(mu_p + safety, 0.0)
     return PolicyTable(

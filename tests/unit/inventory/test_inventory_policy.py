@@ -51,12 +51,17 @@ def test_lead_time_error_is_summed_from_backtest_errors() -> None:
     assert lead_time_sigma(b, np.array([8]))[0] == pytest.approx(8.0 * math.sqrt(2))
 
 
-def test_fill_rate_target_solves_the_loss_equation() -> None:
+def test_fill_rate_with_continuous_review_meets_the_hadley_whitin_equation() -> None:
     b = batch(["A@W"], [10.0], [5.0])
-    pol = compute_policy(b, lead_time=3, order_cycle=7, target=ServiceTarget(0.98, "fill_rate"))
-    k = pol.safety_stock[0] / pol.sigma_protection[0]
-    expected_short = pol.sigma_protection[0] * float(normal_loss(np.array([k]))[0])
-    assert expected_short == pytest.approx(0.02 * 70.0, rel=1e-4)
+    pol = compute_policy(
+        b, lead_time=3, review_period=0, order_cycle=7, target=ServiceTarget(0.98, "fill_rate")
+    )
+    # Silver-Pyke-Thomas (s, Q): sigma_L [G(k) - G(k + Q / sigma_L)] = (1 - P2) Q.
+    sigma, q = pol.sigma_protection[0], 70.0
+    k = pol.safety_stock[0] / sigma
+    short = sigma * float(normal_loss(np.array([k]))[0] - normal_loss(np.array([k + q / sigma]))[0])
+    assert sigma == pytest.approx(5.0 * math.sqrt(3))
+    assert short == pytest.approx(0.02 * q, rel=1e-6)
 
 
 @given(
@@ -95,10 +100,21 @@ def test_empirical_rule_takes_the_quantile_of_backtest_error_sums() -> None:
     errors = np.arange(-10.0, 10.0).reshape(1, 2, 10)  # 2 windows x 10 periods
     b = batch(["A@W"], [10.0], [2.0], errors=errors)
     pol = compute_policy(b, lead_time=0, target=ServiceTarget(0.9), distribution="empirical")
-    one_period = errors.reshape(-1)
-    assert pol.safety_stock[0] == pytest.approx(np.quantile(one_period, 0.9))
-    fill = compute_policy(
-        b, lead_time=0, target=ServiceTarget(0.95, "fill_rate"), distribution="empirical"
+    assert pol.safety_stock[0] == pytest.approx(np.quantile(errors.reshape(-1), 0.9))
+
+
+def test_empirical_fill_rate_rule_meets_the_target_on_the_backtest_errors() -> None:
+    errors = np.arange(-10.0, 10.0).reshape(1, 2, 10)
+    b = batch(["A@W"], [10.0], [2.0], errors=errors)
+    pol = compute_policy(
+        b,
+        lead_time=1,
+        review_period=0,
+        target=ServiceTarget(0.95, "fill_rate"),
+        distribution="empirical",
     )
-    short = np.maximum(one_period - fill.safety_stock[0], 0).mean()
+    # Continuous review, one period of lead time: the shortage per order is the mean of
+    # (10 + e - s)+ over the backtest errors (S is far above every outcome).
+    demand = 10.0 + errors.reshape(-1)
+    short = np.maximum(demand - pol.reorder_point[0], 0.0).mean()
     assert short == pytest.approx(0.05 * 70.0, abs=1e-6)
