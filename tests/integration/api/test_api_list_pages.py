@@ -55,9 +55,23 @@ def _order(i: int) -> Order:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     load_all_tables()
     engine = make_engine(f"sqlite:///{tmp_path / 'pages.db'}", migrate=True)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """The same listing on SQLite and on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'pages.db'}"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        url = server.create_database(f"pages_{tmp_path.name[-20:].replace('-', '_')}")
+    load_all_tables()
+    engine = make_engine(url, migrate=True)
     yield engine
     engine.dispose()
 
@@ -72,10 +86,10 @@ def _seed(uow: UnitOfWork, *, skus: int, orders: int) -> None:
 
 
 def test_page_3_of_5000_skus_through_the_api_has_the_right_items_and_total(
-    engine: Engine,
+    sqlite_engine: Engine,
 ) -> None:
-    url = str(engine.url)
-    _seed(make_uow_factory(engine)(), skus=ROWS, orders=0)
+    url = str(sqlite_engine.url)
+    _seed(make_uow_factory(sqlite_engine)(), skus=ROWS, orders=0)
     app = create_app(Settings(database_url=url), geocode=lambda _raw: None)
     key = app.state.ctx.auth.create_key(name="admin", role=Role.ADMIN).secret
     admin = {"Authorization": f"Bearer {key}"}
