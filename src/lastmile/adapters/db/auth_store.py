@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.engine import RowMapping
 
+from lastmile.adapters.db.engine import read_only
 from lastmile.adapters.db.tables_auth import api_keys, sessions, users
 from lastmile.services.auth import ApiKeyRecord, Role, SessionRecord, UserRecord
 
@@ -57,26 +58,29 @@ class SqlAuthStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Look-ups run on every request: as read transactions they never queue behind
+        # order intake for SQLite's write lock.
+        self._reader = read_only(engine)
 
     def add_key(self, record: ApiKeyRecord) -> None:
         with self.engine.begin() as conn:
             conn.execute(insert(api_keys).values(**_key_values(record)))
 
     def key_by_hash(self, key_hash: str) -> ApiKeyRecord | None:
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             row = conn.execute(select(api_keys).where(api_keys.c.key_hash == key_hash))
             found = row.mappings().first()
         return _key(found) if found else None
 
     def key_by_id(self, key_id: str) -> ApiKeyRecord | None:
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             found = (
                 conn.execute(select(api_keys).where(api_keys.c.key_id == key_id)).mappings().first()
             )
         return _key(found) if found else None
 
     def list_keys(self) -> list[ApiKeyRecord]:
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             rows = conn.execute(select(api_keys).order_by(api_keys.c.created_at)).mappings()
             return [_key(r) for r in rows]
 
@@ -101,19 +105,19 @@ class SqlAuthStore:
             )
 
     def user_by_name(self, username: str) -> UserRecord | None:
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             found = (
                 conn.execute(select(users).where(users.c.username == username)).mappings().first()
             )
         return _user(found) if found else None
 
     def user_by_id(self, user_id: str) -> UserRecord | None:
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             found = conn.execute(select(users).where(users.c.user_id == user_id)).mappings().first()
         return _user(found) if found else None
 
     def list_users(self) -> list[UserRecord]:
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             return [
                 _user(r) for r in conn.execute(select(users).order_by(users.c.username)).mappings()
             ]
@@ -131,7 +135,7 @@ class SqlAuthStore:
             )
 
     def session_by_hash(self, token_hash: str) -> SessionRecord | None:
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             row = (
                 conn.execute(select(sessions).where(sessions.c.token_hash == token_hash))
                 .mappings()

@@ -12,7 +12,16 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from lastmile.adapters.db.sqlite_writer import WriterLock, WriterLockedConnection
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Connections kept open per engine (per server process). Requests beyond the default 5
+# each opened and closed a connection of their own, with its set-up statements, on
+# every burst; the thread pool runs up to 40 requests at once.
+POOL_SIZE = 20
+POOL_OVERFLOW = 20
+# Execution option marking a read-only transaction (see ``read_only``).
+READ_ONLY = "lastmile_read_only"
 
 
 def _json_default(value: Any) -> Any:
@@ -39,24 +48,59 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(database)
 
 
+def read_only(engine: Engine) -> Engine:
+    """Return ``engine`` for read-only transactions (same pool, same connections).
+
+    On SQLite they open with a plain ``BEGIN``: a WAL reader never waits for the writer
+    and never takes the write lock. Writing in such a transaction is a programming error
+    (SQLite may refuse it as busy).
+    """
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Return an engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``).
 
     SQLite runs in WAL mode with a busy timeout, foreign keys on, and every transaction
-    opened with ``BEGIN IMMEDIATE``: writers queue for the single write lock instead of
-    failing when a read snapshot goes stale. PostgreSQL uses the driver defaults (READ
-    COMMITTED) with row locks taken by the repositories.
+    not marked read-only (``read_only``) opened with ``BEGIN IMMEDIATE``: writers queue
+    for the single write lock instead of failing when a read snapshot goes stale. They
+    queue on a ``WriterLock`` (a thread lock plus an advisory file lock shared by the
+    processes on the file) rather than in SQLite's busy handler, which sleeps up to
+    100 ms between tries and left the server idle while writers waited.
+
+    Durability: ``synchronous=NORMAL`` in WAL mode. A committed transaction survives a
+    crash of the process (it is in the WAL file when ``commit`` returns); a power loss or
+    OS crash may lose the last transactions before the next checkpoint, but never
+    corrupts the database. This is the documented trade-off for the embedded default;
+    PostgreSQL (production) keeps ``synchronous_commit=on``.
+
+    PostgreSQL uses the driver defaults (READ COMMITTED) with row locks taken by the
+    repositories.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_pre_ping=True, json_serializer=_json_dumps)
+        return create_engine(
+            url,
+            echo=echo,
+            pool_pre_ping=True,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+            json_serializer=_json_dumps,
+        )
     path = _sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+    writer = WriterLock(path, timeout_s=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    # A file database pools its connections; an in-memory one keeps its own pool.
+    pool = {} if path is None else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
     engine = create_engine(
         url,
         echo=echo,
-        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        **pool,
+        connect_args={
+            "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+            "factory": WriterLockedConnection,
+        },
         json_serializer=_json_dumps,
     )
 
@@ -71,9 +115,19 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        dbapi_connection.writer = writer
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+            return
+        dbapi = connection.connection.dbapi_connection
+        dbapi.take_writer_lock()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi.release_writer_lock()
+            raise
 
     return engine

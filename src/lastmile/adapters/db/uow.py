@@ -55,15 +55,17 @@ def translate_error(error: BaseException) -> ConcurrencyConflict | None:
 class SqlAlchemyUnitOfWork:
     """A unit of work over a SQLAlchemy session (see ``lastmile.services.unit_of_work``).
 
-    One instance serves one thread; use it again for the next transaction. ``session`` is
+    One instance serves one thread; use it again for the next transaction. A ``read_only``
+    one (on a ``read_only`` engine) refuses to commit. ``session`` is
     open inside ``with`` for repositories of other areas (``tables_<area>`` modules),
     which subclasses can attach in ``_open_repositories``.
     """
 
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
+    def __init__(self, session_factory: Callable[[], Session], *, read_only: bool = False) -> None:
         start_mappers()
         self._session_factory = session_factory
         self._session: Session | None = None
+        self.read_only = read_only
 
     @property
     def session(self) -> Session:
@@ -112,6 +114,8 @@ class SqlAlchemyUnitOfWork:
 
     def commit(self) -> None:
         """Write pending ledger movements and aggregate events, then commit everything."""
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         session = self.session
         try:
             # In-place reorders (list.sort) leave nothing dirty, so no flush would see them.
