@@ -50,6 +50,8 @@ class ApiContext:
     webhooks: WebhookStore | None = None
     # uow -> the geocoder learning from confirmed deliveries in that transaction.
     learner: Callable[[UnitOfWork], Geocoder] | None = None
+    # Units of work for reads only (snapshots, caches); ``uow_factory`` when None.
+    read_uow_factory: Callable[[], UnitOfWork] | None = None
     cache: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -85,10 +87,14 @@ class ApiContext:
                     # Disruptions are read from the same store the disruptions router
                     # writes to, so a posted closure reaches the quotes.
                     desk = self.cache["promise_desk"] = PromiseDesk(
-                        self.uow_factory, tracking=self.tracking
+                        self.reader(), tracking=self.tracking
                     )
         result: PromiseDesk = desk
         return result
+
+    def reader(self) -> Callable[[], UnitOfWork]:
+        """Return the factory of read-only units of work (the writing one without)."""
+        return self.read_uow_factory or self.uow_factory
 
     def webhook_store(self) -> WebhookStore:
         """Where subscriptions and deliveries live (in memory without a database)."""
@@ -114,12 +120,20 @@ class ApiContext:
         threading.Thread(target=relay.run, args=(stop,), daemon=True, name="relay").start()
         return stop
 
+    def cached_sku_weights(self, max_age_s: float = 30.0) -> dict[str, float] | None:
+        """SKU weights by id when read less than ``max_age_s`` ago, else None."""
+        cached = self.cache.get("sku_weights")
+        if cached is None or time.monotonic() - cached[0] > max_age_s:
+            return None
+        result: dict[str, float] = cached[1]
+        return result
+
     def sku_weights(self, max_age_s: float = 30.0) -> dict[str, float]:
         """SKU weights by id, re-read at most every ``max_age_s`` (or when a SKU is new)."""
         cached = self.cache.get("sku_weights")
         now = time.monotonic()
         if cached is None or now - cached[0] > max_age_s:
-            weights = catalog.sku_weights(uow=self.uow_factory())
+            weights = catalog.sku_weights(uow=self.reader()())
             self.cache["sku_weights"] = cached = (now, weights)
         result: dict[str, float] = cached[1]
         return result
@@ -162,6 +176,7 @@ def create_app(
     tracking_factory = None
     webhooks: WebhookStore | None = None
     learner = None
+    read_uow_factory = None
     if uow_factory is None:
         from lastmile.api.wiring import database_wiring, delivery_learner, offline_geocoder
 
@@ -171,6 +186,7 @@ def create_app(
             wired.tracking_factory,
             wired.webhooks,
         )
+        read_uow_factory = wired.read_uow_factory
         auth_store = auth_store or wired.auth_store
         if geocode is None:
             # An injected geocode function knows nothing of learned doors: learn only
@@ -197,6 +213,7 @@ def create_app(
         tracking_factory=tracking_factory,
         webhooks=webhooks,
         learner=learner,
+        read_uow_factory=read_uow_factory,
     )
     install_error_handlers(app)
     # The road layer is ~400 kB of JSON; compressed it is a quarter of that.

@@ -32,23 +32,31 @@ class DatabaseWiring:
     tracking_factory: Callable[[UnitOfWork], TrackingRepository]
     webhooks: WebhookStore
     engine: Engine | None = None
+    # Units of work that only read (promise snapshots, caches): on SQLite they never
+    # wait for the write lock that order intake holds.
+    read_uow_factory: Callable[[], UnitOfWork] | None = None
 
 
 def database_wiring(settings: Settings) -> DatabaseWiring:
     """Return the unit-of-work factory and the stores on ``settings.database_url``."""
     from lastmile.adapters.db.auth_store import SqlAuthStore
+    from lastmile.adapters.db.engine import read_only
     from lastmile.adapters.db.mapping import load_all_tables
-    from lastmile.adapters.db.uow import SqlAlchemyUnitOfWork
+    from lastmile.adapters.db.uow import SqlAlchemyUnitOfWork, make_session_factory
     from lastmile.bootstrap import make_engine, make_uow_factory
 
     load_all_tables()
     engine = make_engine(settings.database_url)
     sql_factory = make_uow_factory(engine)
+    read_sessions = make_session_factory(read_only(engine))
 
     def uow_factory() -> UnitOfWork:
         # mypy does not accept the SQL repositories as the protocol's (minor signature
         # differences in the storage module); they are used through the protocol only.
         return cast(UnitOfWork, sql_factory())
+
+    def read_uow_factory() -> UnitOfWork:
+        return cast(UnitOfWork, SqlAlchemyUnitOfWork(read_sessions, read_only=True))
 
     def tracking_factory(uow: UnitOfWork) -> TrackingRepository:
         from lastmile.adapters.tracking_store import SqlTrackingRepository
@@ -59,7 +67,12 @@ def database_wiring(settings: Settings) -> DatabaseWiring:
     from lastmile.adapters.webhook_store import SqlWebhookStore
 
     return DatabaseWiring(
-        uow_factory, SqlAuthStore(engine), tracking_factory, SqlWebhookStore(engine), engine
+        uow_factory,
+        SqlAuthStore(engine),
+        tracking_factory,
+        SqlWebhookStore(engine),
+        engine,
+        read_uow_factory,
     )
 
 
@@ -94,13 +107,19 @@ def offline_geocoder(settings: Settings, engine: Engine | None = None) -> Geocod
     come first, so the next order to a delivered address goes to its door.
     """
     shared = _shared_geocoder(settings)
+    reader = None
+    if engine is not None:
+        from lastmile.adapters.db.engine import read_only
+
+        # Runs before intake's transaction: a read must not queue for the write lock.
+        reader = read_only(engine)
 
     def geocode(raw: str) -> Geocode | None:
-        if engine is None:
+        if reader is None:
             return shared().geocode(raw).geocode
         from lastmile.adapters.correction_store import SqlCorrectionStore
 
-        with Session(engine) as session:
+        with Session(reader) as session:
             store = SqlCorrectionStore(lambda: session, for_update=False)
             return _on_store(shared(), store).geocode(raw).geocode
 

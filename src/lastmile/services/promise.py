@@ -167,13 +167,16 @@ class PromiseDesk:
         with self._lock:
             self._engine = None
 
-    def _current(self, now: datetime) -> PromiseEngine:
-        if (
+    def _stale(self, now: datetime) -> bool:
+        return (
             self._engine is None
             or self._built_at is None
             or now - self._built_at > self.max_age
             or now < self._built_at
-        ):
+        )
+
+    def _current(self, now: datetime) -> PromiseEngine:
+        if self._engine is None or self._stale(now):
             self._engine = build_engine(
                 uow=self.uow_factory(),
                 now=now,
@@ -190,6 +193,22 @@ class PromiseDesk:
         now = now or datetime.now(UTC)
         with self._lock:
             return self._current(now).quote(cart, now=now)
+
+    def try_quote(self, cart: Cart, *, now: datetime | None = None) -> PromiseResult | None:
+        """Quote on the warm snapshot without waiting; None when that would mean waiting.
+
+        None when the snapshot must be rebuilt (a database read) or another thread holds
+        the desk: an event loop can call this and hand only those cases to a thread.
+        """
+        now = now or datetime.now(UTC)
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            if self._stale(now):
+                return None
+            return self._current(now).quote(cart, now=now)
+        finally:
+            self._lock.release()
 
     def hold(self, cart: Cart, option: PromiseOption, *, now: datetime | None = None) -> Hold:
         """Hold a quoted option for ``policy.hold_ttl``."""

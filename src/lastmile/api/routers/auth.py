@@ -73,8 +73,9 @@ def list_users(_: AdminDep, auth: AuthDep) -> list[UserRead]:
 
 
 @router.get("/me", response_model=PrincipalRead)
-def me(principal: AnyoneDep) -> PrincipalRead:
+async def me(principal: AnyoneDep) -> PrincipalRead:
     """Say who the caller is."""
+    # Async: no I/O here, and a sync endpoint would cost a trip to the thread pool.
     return PrincipalRead(
         subject=principal.subject, role=principal.role, driver_id=principal.driver_id
     )
