@@ -161,6 +161,8 @@ orders = Table(
     Column("status_reason", Text, nullable=False),
     UniqueConstraint("client_id", "external_id", name="uq_orders_client_external"),
     Index("ix_orders_status", "status"),
+    # The order list pages newest first; this index serves its ORDER BY and LIMIT.
+    Index("ix_orders_placed", "placed_at", "order_id"),
 )
 
 order_lines = Table(
