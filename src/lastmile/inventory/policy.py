@@ -178,7 +178,6 @@ def _fill_rate_reorder_point(
     spread over ``(s, S]`` by the renewal approximation, whose one-review demand is the
     mean over the order cycle and whose spread is the one-period forecast error.
     """
-    n = len(batch)
     protection = lead + review_period
     mu_p, sigma_p = sum_ahead(batch.mean, protection), lead_time_sigma(batch, protection)
     mu_l, sigma_l = sum_ahead(batch.mean, lead), lead_time_sigma(batch, lead)
@@ -221,7 +220,6 @@ def _fill_rate_reorder_point(
             review_period=review_period,
         )
         s[rows] = sub.reorder_point(level)
-    assert s.shape == (n,)
     return s
 
 
