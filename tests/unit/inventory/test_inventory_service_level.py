@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lastmile.inventory.policy import ServiceTarget, compute_policy
@@ -57,6 +57,7 @@ def test_orders_of_many_periods_spread_the_position_almost_uniformly() -> None:
     assert pos.gap[0] == 0.0
 
 
+@settings(deadline=None)  # timing on a shared machine is not what this checks
 @given(
     mu=st.floats(0.5, 200),
     cv=st.floats(0.0, 2.0),
