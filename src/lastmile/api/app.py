@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from lastmile.geo.geocoder import Geocoder
 
 HERE = Path(__file__).resolve().parent
+# Order-intake transactions running at once per process (see ``writer_limiter``).
+INTAKE_THREADS = 4
 
 
 @dataclass
@@ -90,6 +93,18 @@ class ApiContext:
                         self.reader(), tracking=self.tracking
                     )
         result: PromiseDesk = desk
+        return result
+
+    def writer_limiter(self) -> anyio.CapacityLimiter:
+        """Threads allowed to run order-intake transactions at once in this process.
+
+        Intake is CPU work in the interpreter: more threads than this only take turns on
+        its lock and starve the event loop, so promise queries waited hundreds of ms.
+        """
+        limiter = self.cache.get("writer_limiter")
+        if limiter is None:
+            limiter = self.cache["writer_limiter"] = anyio.CapacityLimiter(INTAKE_THREADS)
+        result: anyio.CapacityLimiter = limiter
         return result
 
     def reader(self) -> Callable[[], UnitOfWork]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Header, Response
 from pydantic import Field
-from starlette.concurrency import run_in_threadpool
 
 from lastmile.api.deps import CtxDep, Intake, Limit, Offset, Staff, StaffOrWarehouse, UowDep
 from lastmile.api.errors import ERROR_RESPONSES
@@ -48,16 +48,17 @@ async def create_order(
 
     The idempotency scope is the calling credential, so two clients never collide.
     """
-    # The hot path of intake: only the use case (database, geocoder) goes to the thread
-    # pool; parsing and serialising stay on the event loop.
-    receipt = await run_in_threadpool(
+    # The hot path of intake: only the use case (database, geocoder) goes to a thread,
+    # a few at a time (``writer_limiter``); parsing and serialising stay on the loop.
+    receipt = await anyio.to_thread.run_sync(
         partial(
             place_order,
             uow=uow,
             command=body.to_command(client_id=principal.subject),
             idempotency_key=idempotency_key,
             geocode=ctx.geocode,
-        )
+        ),
+        limiter=ctx.writer_limiter(),
     )
     if not receipt.created:
         response.status_code = 200
