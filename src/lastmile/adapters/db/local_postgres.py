@@ -63,8 +63,13 @@ class LocalPostgres:
         self._running = False
 
     @classmethod
-    def start(cls, *, base_dir: Path | None = None, timeout_s: int = 60) -> LocalPostgres:
+    def start(
+        cls, *, base_dir: Path | None = None, timeout_s: int = 60, durable: bool = False
+    ) -> LocalPostgres:
         """Create a cluster in a temporary directory and start the server.
+
+        A test server skips fsync and synchronous commit; ``durable`` keeps PostgreSQL's
+        production defaults (for benchmarks that must not flatter it).
 
         Raises
         ------
@@ -100,11 +105,11 @@ class LocalPostgres:
             what="initdb",
             timeout_s=timeout_s,
         )
+        # A test server: durability is not the point, speed is (unless ``durable``).
+        fast = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
         options = (
             f"-k {server.socket_dir} -p {server.port} -c listen_addresses='' "
-            # A test server: durability is not the point, speed is.
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=200"
+            f"{'' if durable else fast}-c max_connections=200"
         )
         server._run(
             [
