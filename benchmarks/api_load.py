@@ -1,23 +1,26 @@
 """API load: sustained order intake with idempotency keys and concurrent promise queries.
 
-A real ``lastmile`` server (uvicorn, one worker process) runs on loopback against SQLite
-(file, WAL) and then PostgreSQL 15 (throw-away server on a Unix socket). A load process
-drives it with asyncio + httpx for a fixed time:
+A real ``lastmile`` server (uvicorn on uvloop + httptools, ``WORKERS`` processes) runs on
+loopback against SQLite (file, WAL) and then PostgreSQL 15 (throw-away server on a Unix
+socket, with production durability: fsync and synchronous commit on). A load process
+drives it with a lean keep-alive HTTP/1.1 client (``benchmarks/api_load_client.py``;
+httpx cost more CPU per request than the server) for a fixed time, after an unmeasured
+warm-up:
 
 - intake: ``CONCURRENCY`` clients post orders with fresh ``Idempotency-Key`` values; one
   request in ten repeats an earlier key with the same body (a client retry) and must come
   back as a replay (200, same order id). Orders carry coordinates (the checkout geocoded
   them), so intake is request validation + idempotent create, one transaction per order.
 - promise: ``PROMISE_CLIENTS`` clients ask for delivery options for random carts at the
-  same time.
+  same time, ``PROMISE_RATE`` queries/s in all.
+
+Phases per backend: intake saturated (closed loop: the most orders/s the server takes);
+an authenticated no-op (GET /auth/me, the HTTP stack's ceiling); intake offered at the
+target 300 orders/s (open loop) with promise latency measured "under that load"; and the
+same intake use case called in-process without HTTP (the database's ceiling). The load
+generator's own ceiling against a stub server is measured once.
 
 Targets (issue 9): >= 300 orders/s intake and promise p99 <= 50 ms under that load.
-A second, paced phase offers intake at half the sustained rate (open loop) and reports
-promise latency there, away from saturation.
-
-Compared in the same run: the same intake use case called in-process without HTTP (the
-ceiling the database allows), and an authenticated no-op request (GET /auth/me) driven by
-the same clients (the ceiling of the HTTP stack plus this load generator on this machine).
 
     python -m benchmarks.api_load            # 20 s per backend
     python -m benchmarks.api_load --quick    # 4 s per backend
@@ -36,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,8 +52,13 @@ from benchmarks.common import ROOT, Target, print_summary, print_table, write_re
 WORKERS = 2  # one server process per core of the 2-core target machine
 CONCURRENCY = 16
 PROMISE_CLIENTS = 4
+# Promise queries offered per second in all (open loop). Closed-loop promise clients
+# would take whatever CPU intake leaves, so intake's figure would depend on how fast
+# promise answers; a fixed offered rate keeps the two measurements apart.
+PROMISE_RATE = 100.0
 REPLAY_SHARE = 0.1
 TARGET_RATE = 300.0  # orders/s, issue 9
+WARMUP_S = 3.0
 SKUS = [f"SKU-{i:03d}" for i in range(20)]
 # Points inside the shipped Baltimore extract.
 LAT = (39.26, 39.31)
@@ -194,8 +203,12 @@ async def drive(
     async def promise(worker: int, stop_at: float) -> None:
         client = LoopbackClient(host, port, auth)
         rng = random.Random(seed * 7777 + worker)
+        gap = PROMISE_CLIENTS / PROMISE_RATE
+        next_at = time.perf_counter() + rng.uniform(0, gap)
         try:
             while time.perf_counter() < stop_at:
+                await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+                next_at += gap
                 body = {
                     "address": "1 Bench Street, Baltimore, MD 21224",
                     "lat": rng.uniform(*LAT),
@@ -291,6 +304,20 @@ def in_process_intake(url: str, seconds: float) -> float:
     return rate
 
 
+@dataclass(frozen=True)
+class UnderLoad(Target):
+    """A latency target that counts only when the load it names was reached."""
+
+    load_reached: bool = False
+
+    @property
+    def met(self) -> bool:
+        return self.load_reached and super().met
+
+    def as_json(self) -> dict[str, Any]:
+        return {**super().as_json(), "load_reached": self.load_reached}
+
+
 def _server_stack() -> dict[str, str]:
     """The event loop and HTTP parser uvicorn picks here (``auto``)."""
     stack = {"loop": "asyncio", "http": "h11"}
@@ -325,6 +352,9 @@ def run_backend(name: str, url: str, seconds: float, workers: int) -> dict[str, 
     proc = start_server(url, port, workers)
     host = "127.0.0.1"
     try:
+        # Unmeasured warm-up: each worker builds its routes, statement caches and the
+        # promise snapshot on first use (about a second of CPU per process).
+        _run(drive(host, port, key, WARMUP_S, seed=3))
         result = _run(drive(host, port, key, seconds, seed=1))
         ceiling = _run(trivial_ceiling(host, port, key, min(seconds, 5)))
         # Promise latency under the target load: intake offered at TARGET_RATE orders/s
@@ -389,7 +419,8 @@ def main() -> None:
         from lastmile.adapters.db.local_postgres import LocalPostgres, PostgresUnavailable
 
         try:
-            server = LocalPostgres.start()
+            # Production durability (fsync, synchronous commit), not the test server's.
+            server = LocalPostgres.start(durable=True)
         except PostgresUnavailable as error:
             print(f"PostgreSQL unavailable, skipped: {error}")
         else:
@@ -438,8 +469,14 @@ def main() -> None:
     for r in rows:
         b = r["backend"]
         summary[f"intake_orders_per_s_{b}"] = Target(r["orders_per_s"], 300, "orders/s", True)
-        # "Under that load": promise queries while intake is offered 300 orders/s.
-        summary[f"promise_p99_ms_{b}"] = Target(r["paced_promise_p99_ms"], 50, "ms")
+        # "Under that load": promise queries while intake is offered 300 orders/s; met
+        # only when the server also sustained that load.
+        summary[f"promise_p99_ms_{b}"] = UnderLoad(
+            r["paced_promise_p99_ms"],
+            50,
+            "ms",
+            load_reached=r["paced_orders_per_s"] >= 0.95 * TARGET_RATE,
+        )
         summary[f"orders_per_s_at_300_offered_{b}"] = Target(
             r["paced_orders_per_s"], 0.95 * TARGET_RATE, "orders/s", True
         )
