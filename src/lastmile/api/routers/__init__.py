@@ -22,17 +22,19 @@ from lastmile.api.routers import (
     webhooks,
 )
 
+# Matching walks the routers in order, so the hot paths (promise, order intake) come
+# early; their paths overlap no router moved behind them.
 ROUTERS: list[APIRouter] = [
     pages.router,
     auth.router,
-    catalog.router,
-    routes.router,
+    promise.router,
     # Before orders: /orders/board must not be read as an order id.
     live.router,
     orders.router,
+    catalog.router,
+    routes.router,
     stock.router,
     plans.router,
-    promise.router,
     fulfillment.router,
     inventory.router,
     delivery.router,
