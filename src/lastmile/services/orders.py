@@ -207,9 +207,12 @@ def create_order(
                     at=placed_at,
                 )
             )
-            uow.orders.add(order)
-            if idempotency_key is not None:
-                _remember(uow, command, idempotency_key, fingerprint, order, now)
+            record = (
+                None
+                if idempotency_key is None
+                else _record(command, idempotency_key, fingerprint, order, now)
+            )
+            uow.orders.insert_new(order, record)
             uow.commit()
             return OrderReceipt(order, created=True)
 
@@ -220,26 +223,41 @@ def _replay(
     uow: UnitOfWork, command: CreateOrder, key: str | None, fingerprint: str
 ) -> tuple[OrderReceipt, bool] | None:
     """Return the earlier answer to this request and whether to store the key, if any."""
-    if key is not None:
-        record = uow.idempotency.get(command.client_id, key)
-        if record is not None:
-            if record.request_hash != fingerprint:
-                raise Conflict(
-                    f"Idempotency-Key {key!r} was already used with a different request body"
-                )
-            order = uow.orders.get(str(record.response["order_id"]))
-            if order is None:
-                raise NotFound("order", str(record.response["order_id"]))
-            return OrderReceipt(order, created=False), False
-    existing = uow.orders.get_by_external_id(command.client_id, command.external_id)
-    if existing is None:
+    prior = uow.orders.find_prior(command.client_id, command.external_id, key)
+    record = prior.record
+    if record is not None:
+        if record.request_hash != fingerprint:
+            raise Conflict(
+                f"Idempotency-Key {key!r} was already used with a different request body"
+            )
+        order = uow.orders.get(str(record.response["order_id"]))
+        if order is None:
+            raise NotFound("order", str(record.response["order_id"]))
+        return OrderReceipt(order, created=False), False
+    if prior.order_id is None:
         return None
+    existing = uow.orders.get(prior.order_id)
+    if existing is None:
+        # Deleted between the look-up and now: cannot happen inside one transaction.
+        raise NotFound("order", prior.order_id)
     if _order_fingerprint(existing) != fingerprint:
         raise Conflict(
             f"external order id {command.external_id!r} of client {command.client_id!r} "
             "already exists with a different body"
         )
     return OrderReceipt(existing, created=False), True
+
+
+def _record(
+    command: CreateOrder, key: str, fingerprint: str, order: Order, now: datetime | None
+) -> IdempotencyRecord:
+    return IdempotencyRecord(
+        client_id=command.client_id,
+        key=key,
+        request_hash=fingerprint,
+        response={"order_id": order.order_id, "external_id": order.external_id},
+        created_at=now or datetime.now(UTC),
+    )
 
 
 def _remember(
@@ -250,15 +268,7 @@ def _remember(
     order: Order,
     now: datetime | None,
 ) -> None:
-    uow.idempotency.add(
-        IdempotencyRecord(
-            client_id=command.client_id,
-            key=key,
-            request_hash=fingerprint,
-            response={"order_id": order.order_id, "external_id": order.external_id},
-            created_at=now or datetime.now(UTC),
-        )
-    )
+    uow.idempotency.add(_record(command, key, fingerprint, order, now))
 
 
 def get_order(*, uow: UnitOfWork, order_id: str) -> Order:

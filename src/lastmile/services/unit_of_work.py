@@ -65,6 +65,18 @@ class IdempotencyRecord:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class PriorIntake:
+    """What the store already holds for an incoming order request (one look-up).
+
+    ``record`` is the Idempotency-Key's record when the key was seen before; ``order_id`` is
+    the order that already carries the request's external id, if any.
+    """
+
+    record: IdempotencyRecord | None
+    order_id: str | None
+
+
 class WarehouseRepository(Protocol):
     def add(self, warehouse: Warehouse) -> None: ...
     def get(self, warehouse_id: str) -> Warehouse | None: ...
@@ -123,6 +135,20 @@ class StockRepository(Protocol):
 
 class OrderRepository(Protocol):
     def add(self, order: Order) -> None: ...
+
+    def insert_new(self, order: Order, record: IdempotencyRecord | None) -> None:
+        """Store a brand-new order with its lines, its pending events and ``record``.
+
+        The intake fast path: the order is written in the current transaction (its
+        events go to the outbox now and are cleared from it) and is not tracked for later
+        changes; a duplicate order id, external id or key raises as ``add`` would.
+        """
+        ...
+
+    def find_prior(self, client_id: str, external_id: str, key: str | None) -> PriorIntake:
+        """Return the stored key record and the order holding ``external_id``, if any."""
+        ...
+
     def get(self, order_id: str) -> Order | None: ...
     def get_by_external_id(self, client_id: str, external_id: str) -> Order | None: ...
 

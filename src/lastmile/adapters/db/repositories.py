@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import builtins
+import functools
+import weakref
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, FromClause, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Select,
+    bindparam,
+    func,
+    insert,
+    null,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from lastmile.adapters.db import tables as t
@@ -24,9 +37,16 @@ from lastmile.domain import (
     Vehicle,
     Warehouse,
 )
-from lastmile.services.unit_of_work import IdempotencyRecord
+from lastmile.services.unit_of_work import IdempotencyRecord, PriorIntake
 
 E = TypeVar("E")
+
+# SKU ids known to be stored, per engine. Rows of ``skus`` are only ever added (no code
+# path deletes one, and order lines reference them), so a hit needs no query; a miss
+# still asks the database.
+_KNOWN_SKUS: weakref.WeakKeyDictionary[Engine | Connection, set[str]] = weakref.WeakKeyDictionary()
+# Set on a session that added SKUs: what it reads back may still be rolled back.
+_ADDS_SKUS = "lastmile.adds_skus"
 
 
 def _page(
@@ -73,6 +93,7 @@ class SqlSkuRepository:
         self.session = session
 
     def add(self, sku: Sku) -> None:
+        self.session.info[_ADDS_SKUS] = True
         self.session.add(sku)
 
     def get(self, sku_id: str) -> Sku | None:
@@ -89,7 +110,18 @@ class SqlSkuRepository:
         return _page(self.session, Sku, t.skus, where, [c.sku_id], limit=limit, offset=offset)
 
     def existing_ids(self, sku_ids: Sequence[str]) -> set[str]:
-        wanted = sorted(set(sku_ids))
+        known = _KNOWN_SKUS.setdefault(self.session.get_bind(), set())
+        asked = set(sku_ids)
+        wanted = sorted(asked - known)
+        found: set[str] = asked - set(wanted)
+        if not wanted:
+            return found
+        from_db = self._query_ids(wanted)
+        if not self.session.info.get(_ADDS_SKUS):
+            known.update(from_db)
+        return found | from_db
+
+    def _query_ids(self, wanted: Sequence[str]) -> set[str]:
         found: set[str] = set()
         # Chunked so a large import stays under the bound-parameter limits of both engines.
         for i in range(0, len(wanted), 500):
@@ -215,6 +247,53 @@ class SqlOrderRepository:
     def add(self, order: Order) -> None:
         self.session.add(order)
 
+    def insert_new(self, order: Order, record: IdempotencyRecord | None) -> None:
+        # Core INSERTs on the session's connection: a flush of a new object graph costs
+        # several times more CPU than the statements themselves.
+        conn = self.session.connection()
+        window = order.window
+        conn.execute(
+            insert(t.orders),
+            {
+                "order_id": order.order_id,
+                "client_id": order.client_id,
+                "external_id": order.external_id,
+                "customer_id": order.customer_id,
+                "address": order.address,
+                "option": order.option,
+                "window_start": window.start if window else None,
+                "window_end": window.end if window else None,
+                "placed_at": order.placed_at,
+                "status": order.status,
+                "status_reason": order.status_reason,
+            },
+        )
+        conn.execute(
+            insert(t.order_lines),
+            [
+                {
+                    "order_id": order.order_id,
+                    "sku_id": line.sku_id,
+                    "position": i,
+                    "quantity": line.quantity,
+                }
+                for i, line in enumerate(order.lines)
+            ],
+        )
+        SqlOutboxRepository(self.session).add_many(order.events)
+        order.events.clear()
+        if record is not None:
+            SqlIdempotencyRepository(self.session).add(record)
+
+    def find_prior(self, client_id: str, external_id: str, key: str | None) -> PriorIntake:
+        params = {"client_id": client_id, "external_id": external_id, "key": key}
+        row = self.session.connection().execute(_prior_statement(key is not None), params).one()
+        order_id, request_hash, response, created_at = row
+        record = None
+        if key is not None and request_hash is not None:
+            record = IdempotencyRecord(client_id, key, request_hash, dict(response), created_at)
+        return PriorIntake(record, order_id)
+
     def get(self, order_id: str) -> Order | None:
         return self.session.get(Order, order_id)
 
@@ -261,15 +340,37 @@ class SqlOrderRepository:
         return _page(self.session, Order, t.orders, where, newest_first, limit=limit, offset=offset)
 
 
+@functools.cache
+def _prior_statement(with_key: bool) -> Select[Any]:
+    """Build once the look-up of an order request's key record and external id."""
+    # Built on first use and reused: constructing and cache-keying a SELECT costs more CPU
+    # than running this one (one round trip, primary or unique key look-ups only).
+    o, k = t.orders.c, t.idempotency_keys.c
+    client: Any = bindparam("client_id")
+    by_external = select(o.order_id).where(
+        o.client_id == client, o.external_id == bindparam("external_id")
+    )
+    columns: list[Any] = [by_external.scalar_subquery()]
+    for column in (k.request_hash, k.response, k.created_at):
+        if with_key:
+            of_key = select(column).where(k.client_id == client, k.key == bindparam("key"))
+            columns.append(of_key.scalar_subquery())
+        else:
+            columns.append(null())
+    return select(*columns)
+
+
 class SqlIdempotencyRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def get(self, client_id: str, key: str) -> IdempotencyRecord | None:
         c = t.idempotency_keys.c
-        row = self.session.execute(
-            select(t.idempotency_keys).where(c.client_id == client_id, c.key == key)
-        ).one_or_none()
+        row = (
+            self.session.connection()
+            .execute(select(t.idempotency_keys).where(c.client_id == client_id, c.key == key))
+            .one_or_none()
+        )
         if row is None:
             return None
         return IdempotencyRecord(
@@ -277,7 +378,7 @@ class SqlIdempotencyRepository:
         )
 
     def add(self, record: IdempotencyRecord) -> None:
-        self.session.execute(
+        self.session.connection().execute(
             insert(t.idempotency_keys).values(
                 client_id=record.client_id,
                 key=record.key,
