@@ -12,7 +12,9 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     ColumnElement,
     FromClause,
+    Insert,
     Select,
+    Table,
     bindparam,
     func,
     insert,
@@ -253,7 +255,7 @@ class SqlOrderRepository:
         conn = self.session.connection()
         window = order.window
         conn.execute(
-            insert(t.orders),
+            _insert(t.orders),
             {
                 "order_id": order.order_id,
                 "client_id": order.client_id,
@@ -269,7 +271,7 @@ class SqlOrderRepository:
             },
         )
         conn.execute(
-            insert(t.order_lines),
+            _insert(t.order_lines),
             [
                 {
                     "order_id": order.order_id,
@@ -280,10 +282,11 @@ class SqlOrderRepository:
                 for i, line in enumerate(order.lines)
             ],
         )
-        SqlOutboxRepository(self.session).add_many(order.events)
-        order.events.clear()
+        if order.events:
+            conn.execute(_insert(t.events), _event_rows(order.events))
+            order.events.clear()
         if record is not None:
-            SqlIdempotencyRepository(self.session).add(record)
+            _insert_idempotency(conn, record)
 
     def find_prior(self, client_id: str, external_id: str, key: str | None) -> PriorIntake:
         params = {"client_id": client_id, "external_id": external_id, "key": key}
@@ -378,15 +381,20 @@ class SqlIdempotencyRepository:
         )
 
     def add(self, record: IdempotencyRecord) -> None:
-        self.session.connection().execute(
-            insert(t.idempotency_keys).values(
-                client_id=record.client_id,
-                key=record.key,
-                request_hash=record.request_hash,
-                response=record.response,
-                created_at=record.created_at,
-            )
-        )
+        _insert_idempotency(self.session.connection(), record)
+
+
+def _insert_idempotency(conn: Connection, record: IdempotencyRecord) -> None:
+    conn.execute(
+        _insert(t.idempotency_keys),
+        {
+            "client_id": record.client_id,
+            "key": record.key,
+            "request_hash": record.request_hash,
+            "response": record.response,
+            "created_at": record.created_at,
+        },
+    )
 
 
 class SqlShipmentRepository:
@@ -511,20 +519,7 @@ class SqlOutboxRepository:
         """Store events in the order given (called by the unit of work on commit)."""
         if not events:
             return
-        self.session.execute(
-            insert(t.events),
-            [
-                {
-                    "event_id": e.event_id,
-                    "kind": e.kind,
-                    "aggregate_id": e.aggregate_id,
-                    "data": e.data,
-                    "at": e.at,
-                    "relayed_at": None,
-                }
-                for e in events
-            ],
-        )
+        self.session.execute(insert(t.events), _event_rows(events))
 
     def unrelayed(self, *, limit: int = 100) -> list[DomainEvent]:
         c = t.events.c
@@ -545,6 +540,26 @@ class SqlOutboxRepository:
             .where(c.event_id.in_(list(event_ids)), c.relayed_at.is_(None))
             .values(relayed_at=at)
         )
+
+
+def _event_rows(events: Sequence[DomainEvent]) -> list[dict[str, Any]]:
+    return [
+        {
+            "event_id": e.event_id,
+            "kind": e.kind,
+            "aggregate_id": e.aggregate_id,
+            "data": e.data,
+            "at": e.at,
+            "relayed_at": None,
+        }
+        for e in events
+    ]
+
+
+@functools.cache
+def _insert(table: Table) -> Insert:
+    """Build once a plain INSERT into ``table`` (the intake path runs it for every order)."""
+    return insert(table)
 
 
 def _event(row: Any) -> DomainEvent:
