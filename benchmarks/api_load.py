@@ -272,8 +272,10 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
 
 
-def in_process_intake(url: str, seconds: float) -> float:
-    """Orders/s of the intake use case without HTTP, one thread (the database's ceiling)."""
+def in_process_intake(url: str, seconds: float) -> tuple[float, float]:
+    """Orders/s of the intake use case without HTTP, one thread (the database's ceiling),
+    and the CPU milliseconds this process spent per order (a PostgreSQL server's own CPU
+    is not included)."""
     from lastmile.bootstrap import make_engine, make_uow_factory
     from lastmile.domain import Address, Geocode, GeocodeMethod, GeoPoint, OrderLine
     from lastmile.services.intake import place_order
@@ -285,6 +287,7 @@ def in_process_intake(url: str, seconds: float) -> float:
     done = 0
     stop_at = time.perf_counter() + seconds
     t0 = time.perf_counter()
+    cpu0 = time.process_time()
     while time.perf_counter() < stop_at:
         body = _order(10**8 + done, rng)
         command = CreateOrder(
@@ -300,8 +303,9 @@ def in_process_intake(url: str, seconds: float) -> float:
         place_order(uow=factory(), command=command, idempotency_key=f"ip-{done}", geocode=None)
         done += 1
     rate = done / (time.perf_counter() - t0)
+    cpu_ms = (time.process_time() - cpu0) * 1000 / max(done, 1)
     engine.dispose()
-    return rate
+    return rate, cpu_ms
 
 
 @dataclass(frozen=True)
@@ -324,7 +328,7 @@ def _server_stack() -> dict[str, str]:
     try:
         import uvloop
 
-        stack["loop"] = f"uvloop {uvloop.__version__}"
+        stack["loop"] = f"uvloop {getattr(uvloop, '__version__', '?')}"
     except ImportError:  # pragma: no cover
         pass
     try:
@@ -365,7 +369,7 @@ def run_backend(name: str, url: str, seconds: float, workers: int) -> dict[str, 
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    baseline = in_process_intake(url, min(seconds, 5.0))
+    baseline, cpu_ms = in_process_intake(url, min(seconds, 5.0))
     return {
         "backend": name,
         "orders_per_s": result["created"] / result["elapsed_s"],
@@ -387,6 +391,7 @@ def run_backend(name: str, url: str, seconds: float, workers: int) -> dict[str, 
         "server_errors": result["server_errors"] + paced["server_errors"],
         "seconds": result["elapsed_s"],
         "in_process_orders_per_s": baseline,
+        "in_process_cpu_ms_per_order": cpu_ms,
         "noop_requests_per_s": ceiling,
         "paced_offered_orders_per_s": TARGET_RATE,
         "paced_orders_per_s": paced["created"] / paced["elapsed_s"],
@@ -437,6 +442,7 @@ def main() -> None:
             "backend",
             "orders/s",
             "in-process orders/s",
+            "in-process CPU ms/order",
             "no-op req/s",
             "intake p50 ms",
             "intake p99 ms",
@@ -452,6 +458,7 @@ def main() -> None:
                 r["backend"],
                 r["orders_per_s"],
                 r["in_process_orders_per_s"],
+                r["in_process_cpu_ms_per_order"],
                 r["noop_requests_per_s"],
                 r["intake_p50_ms"],
                 r["intake_p99_ms"],
