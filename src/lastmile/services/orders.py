@@ -6,6 +6,11 @@ fingerprint of the body; a repeat of the same request returns the first order an
 nothing; the same key (or the same external id) with a different body is a ``Conflict``.
 Two identical requests racing each other are settled by the database's unique keys: the
 loser retries and finds the winner's order.
+
+Intake is the API's hottest write, so a brand-new order costs one look-up (key and external
+id together, ``orders.find_prior``), a SKU check the repository may answer from memory, and
+plain INSERTs of the order, its lines, its event and its key (``orders.insert_new``), not
+an ORM flush of a new object graph.
 """
 
 from __future__ import annotations
