@@ -18,6 +18,7 @@ from lastmile.domain import (
     GeoPoint,
     InvalidValue,
     OrderLine,
+    OrderStatus,
     Sku,
     TimeWindow,
 )
@@ -130,3 +131,21 @@ def test_a_sku_added_in_a_rolled_back_transaction_is_not_remembered(engine: Engi
 
     with pytest.raises(InvalidValue, match="S3"):
         create_order(uow=factory(), command=_command(), idempotency_key="k-1")
+
+
+def test_the_returned_order_can_be_changed_in_a_later_transaction(engine: Engine) -> None:
+    # As after an ORM flush: adding it again updates the stored row, never inserts twice.
+    _seed(engine, "S1", "S2", "S3")
+    factory = make_uow_factory(engine)
+    order = create_order(uow=factory(), command=_command(), idempotency_key="k-1").order
+
+    with factory() as uow:
+        uow.orders.add(order)
+        order.transition(OrderStatus.VALIDATED, reason="checked", at=T0)
+        uow.commit()
+
+    stored = get_order(uow=factory(), order_id=order.order_id)
+    assert stored.status is OrderStatus.VALIDATED
+    assert [line.sku_id for line in stored.lines] == ["S2", "S1", "S3"]
+    with factory() as uow:
+        assert [e.kind for e in uow.outbox.unrelayed()] == ["order.created", "order.validated"]

@@ -23,7 +23,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from lastmile.adapters.db import tables as t
 from lastmile.domain import (
@@ -287,6 +287,14 @@ class SqlOrderRepository:
             order.events.clear()
         if record is not None:
             _insert_idempotency(conn, record)
+        # Leave the objects as a flush would (keys and positions set, detached), so a caller
+        # that adds the order to a later transaction updates it rather than inserting again.
+        for i, line in enumerate(order.lines):
+            mapped: Any = line  # order_id and position are mapped columns, not domain fields
+            mapped.order_id = order.order_id
+            mapped.position = i
+            make_transient_to_detached(line)
+        make_transient_to_detached(order)
 
     def find_prior(self, client_id: str, external_id: str, key: str | None) -> PriorIntake:
         params = {"client_id": client_id, "external_id": external_id, "key": key}
