@@ -5,7 +5,9 @@
 - ``backends``: the ``Solver`` protocol's PyVRP (default), OR-Tools and VROOM backends.
 - ``planner.plan``: screen, solve, time, place breaks, check; never a silently wrong plan.
 - ``feasibility.check``: the independent checker.
-- ``reoptimize``: re-planning in flight; ``decompose``: 10k-100k stops.
+- ``reoptimize``: re-planning in flight; ``decompose``: 10k-100k stops, with ``allocate``
+  (stops to depots and vans to parts by workload) and ``insertion`` (the final repair that
+  places every stop left over, across parts).
 - ``vrplib_io``: VRPLIB instances in, VRPLIB solutions out.
 """
 
