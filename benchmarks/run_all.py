@@ -23,6 +23,7 @@ NAMES = (
     "forecast",
     "promise",
     "api_load",
+    "list_pages",
 )
 
 
