@@ -173,6 +173,15 @@ def create_order(
     new_id = order_id or new_order_id()
 
     def attempt() -> OrderReceipt:
+        # Built before the transaction: on SQLite it holds the one writer lock, so only
+        # database work belongs inside. Fresh objects per attempt: a stored order is
+        # handed back detached and cannot be written twice.
+        order: Order | InvalidValue
+        try:
+            order = _new_order(command, new_id, now)
+        except InvalidValue as error:
+            # Raised only after the replay and SKU checks, which answer first, as before.
+            order = error
         with uow:
             replay = _replay(uow, command, idempotency_key, fingerprint)
             if replay is not None:
@@ -185,33 +194,8 @@ def create_order(
             for i, line in enumerate(command.lines):
                 if line.sku_id not in known:
                     raise InvalidValue(f"lines[{i}].sku_id", f"unknown sku {line.sku_id!r}")
-            placed_at = command.placed_at or now or datetime.now(UTC)
-            order = Order(
-                order_id=new_id,
-                external_id=command.external_id,
-                customer_id=command.customer_id,
-                address=command.address,
-                # Fresh line objects: the stored ones belong to this transaction's session,
-                # while the command may be shared by retries and concurrent callers.
-                lines=[OrderLine(line.sku_id, line.quantity) for line in command.lines],
-                option=command.option,
-                window=command.window,
-                placed_at=placed_at,
-                client_id=command.client_id,
-            )
-            order.events.append(
-                DomainEvent(
-                    kind="order.created",
-                    aggregate_id=order.order_id,
-                    data={
-                        "external_id": order.external_id,
-                        "client_id": order.client_id,
-                        "units": order.total_units,
-                        "option": order.option.value,
-                    },
-                    at=placed_at,
-                )
-            )
+            if isinstance(order, InvalidValue):
+                raise order
             record = (
                 None
                 if idempotency_key is None
@@ -222,6 +206,38 @@ def create_order(
             return OrderReceipt(order, created=True)
 
     return retry_on_conflict(attempt, attempts=5)
+
+
+def _new_order(command: CreateOrder, order_id: str, now: datetime | None) -> Order:
+    """Return the order ``command`` asks for, with its ``order.created`` event."""
+    placed_at = command.placed_at or now or datetime.now(UTC)
+    order = Order(
+        order_id=order_id,
+        external_id=command.external_id,
+        customer_id=command.customer_id,
+        address=command.address,
+        # Fresh line objects: the stored ones become the order's, while the command may be
+        # shared by retries and concurrent callers.
+        lines=[OrderLine(line.sku_id, line.quantity) for line in command.lines],
+        option=command.option,
+        window=command.window,
+        placed_at=placed_at,
+        client_id=command.client_id,
+    )
+    order.events.append(
+        DomainEvent(
+            kind="order.created",
+            aggregate_id=order.order_id,
+            data={
+                "external_id": order.external_id,
+                "client_id": order.client_id,
+                "units": order.total_units,
+                "option": order.option.value,
+            },
+            at=placed_at,
+        )
+    )
+    return order
 
 
 def _replay(

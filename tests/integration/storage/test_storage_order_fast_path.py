@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -149,3 +150,15 @@ def test_the_returned_order_can_be_changed_in_a_later_transaction(engine: Engine
     assert [line.sku_id for line in stored.lines] == ["S2", "S1", "S3"]
     with factory() as uow:
         assert [e.kind for e in uow.outbox.unrelayed()] == ["order.created", "order.validated"]
+
+
+def test_a_reused_key_is_a_conflict_even_when_the_new_body_is_invalid(engine: Engine) -> None:
+    _seed(engine, "S1", "S2", "S3")
+    factory = make_uow_factory(engine)
+    create_order(uow=factory(), command=_command(), idempotency_key="k-1", now=T0)
+    twice = CreateOrder("ext-2", "c1", ADDRESS, (OrderLine("S1", 1), OrderLine("S1", 2)))
+
+    with pytest.raises(Conflict):
+        create_order(uow=factory(), command=replace(twice, client_id="shop"), idempotency_key="k-1")
+    with pytest.raises(InvalidValue, match="appears twice"):
+        create_order(uow=factory(), command=twice, idempotency_key="k-9")
