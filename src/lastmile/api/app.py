@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import anyio
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
@@ -17,15 +16,18 @@ from fastapi.templating import Jinja2Templates
 
 from lastmile.adapters.webhooks import InMemoryWebhookStore, WebhookStore
 from lastmile.api.errors import install_error_handlers
+from lastmile.api.intake_group import IntakeGroups
 from lastmile.api.limits import BodySizeLimit
 from lastmile.api.live import LiveHub
 from lastmile.config import Settings, get_settings
+from lastmile.domain import DomainError
 from lastmile.geo.travel import TravelTimeSource
 from lastmile.routing.solution import Solver
 from lastmile.services import catalog
 from lastmile.services.auth import AuthService, AuthStore
 from lastmile.services.auth_memory import InMemoryAuthStore
-from lastmile.services.intake import GeocodeFn
+from lastmile.services.intake import GeocodeFn, place_orders
+from lastmile.services.orders import OrderReceipt, OrderRequest
 from lastmile.services.promise import PromiseDesk
 from lastmile.services.unit_of_work import UnitOfWork
 from lastmile.tracking.store import InMemoryTrackingRepository, TrackingRepository
@@ -34,8 +36,6 @@ if TYPE_CHECKING:
     from lastmile.geo.geocoder import Geocoder
 
 HERE = Path(__file__).resolve().parent
-# Order-intake transactions running at once per process (see ``writer_limiter``).
-INTAKE_THREADS = 4
 
 
 @dataclass
@@ -95,16 +95,17 @@ class ApiContext:
         result: PromiseDesk = desk
         return result
 
-    def writer_limiter(self) -> anyio.CapacityLimiter:
-        """Threads allowed to run order-intake transactions at once in this process.
+    def intake_groups(self) -> IntakeGroups:
+        """This process's order-intake writer (see ``lastmile.api.intake_group``)."""
+        groups = self.cache.get("intake_groups")
+        if groups is None:
+            uow_factory, geocode = self.uow_factory, self.geocode
 
-        Intake is CPU work in the interpreter: more threads than this only take turns on
-        its lock and starve the event loop, so promise queries waited hundreds of ms.
-        """
-        limiter = self.cache.get("writer_limiter")
-        if limiter is None:
-            limiter = self.cache["writer_limiter"] = anyio.CapacityLimiter(INTAKE_THREADS)
-        result: anyio.CapacityLimiter = limiter
+            def write(requests: Sequence[OrderRequest]) -> list[OrderReceipt | DomainError]:
+                return place_orders(uow=uow_factory(), requests=requests, geocode=geocode)
+
+            groups = self.cache["intake_groups"] = IntakeGroups(write)
+        result: IntakeGroups = groups
         return result
 
     def reader(self) -> Callable[[], UnitOfWork]:

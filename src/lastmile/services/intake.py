@@ -9,11 +9,12 @@ board instead of being routed silently to a wrong point.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from lastmile.domain import (
     Address,
+    DomainError,
     Geocode,
     GeocodeMethod,
     GeoPoint,
@@ -22,7 +23,13 @@ from lastmile.domain import (
     Order,
     OrderStatus,
 )
-from lastmile.services.orders import CreateOrder, OrderReceipt, create_order
+from lastmile.services.orders import (
+    CreateOrder,
+    OrderReceipt,
+    OrderRequest,
+    create_order,
+    create_orders,
+)
 from lastmile.services.unit_of_work import UnitOfWork
 
 GeocodeFn = Callable[[str], Geocode | None]
@@ -52,12 +59,28 @@ def place_order(
     geocode
         Address string -> position with confidence (None: cannot place); None to skip.
     """
+    return create_order(uow=uow, command=_placed(command, geocode), idempotency_key=idempotency_key)
+
+
+def place_orders(
+    *, uow: UnitOfWork, requests: Sequence[OrderRequest], geocode: GeocodeFn | None
+) -> list[OrderReceipt | DomainError]:
+    """Geocode each order's address where needed, then create the group in one transaction.
+
+    The API's group commit (``create_orders``): each request gets the answer
+    ``place_order`` would have given it alone.
+    """
+    placed = [replace(request, command=_placed(request.command, geocode)) for request in requests]
+    return create_orders(uow=uow, requests=placed)
+
+
+def _placed(command: CreateOrder, geocode: GeocodeFn | None) -> CreateOrder:
     address = command.address
     if address.geocode is None and geocode is not None:
         found = geocode(address.raw)
         if found is not None:
-            command = replace(command, address=Address(address.raw, address.parts, found))
-    return create_order(uow=uow, command=command, idempotency_key=idempotency_key)
+            return replace(command, address=Address(address.raw, address.parts, found))
+    return command
 
 
 def validate_placed_orders(*, uow: UnitOfWork, review_threshold: float) -> list[str]:

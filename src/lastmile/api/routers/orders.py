@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated
 
-import anyio.to_thread
 from fastapi import APIRouter, Header, Response
 from pydantic import Field
 
@@ -16,7 +14,8 @@ from lastmile.api.schemas.orders import OrderCreate, OrderRead
 from lastmile.domain import GeoPoint, NotFound, OrderStatus
 from lastmile.services import catalog
 from lastmile.services.auth import Role
-from lastmile.services.intake import confirm_address, place_order
+from lastmile.services.intake import confirm_address
+from lastmile.services.orders import OrderRequest
 
 router = APIRouter(prefix="/api/v1", tags=["orders"], responses=ERROR_RESPONSES)
 
@@ -39,7 +38,6 @@ IdempotencyKey = Annotated[
 async def create_order(
     body: OrderCreate,
     principal: Intake,
-    uow: UowDep,
     ctx: CtxDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
@@ -48,17 +46,10 @@ async def create_order(
 
     The idempotency scope is the calling credential, so two clients never collide.
     """
-    # The hot path of intake: only the use case (database, geocoder) goes to a thread,
-    # a few at a time (``writer_limiter``); parsing and serialising stay on the loop.
-    receipt = await anyio.to_thread.run_sync(
-        partial(
-            place_order,
-            uow=uow,
-            command=body.to_command(client_id=principal.subject),
-            idempotency_key=idempotency_key,
-            geocode=ctx.geocode,
-        ),
-        limiter=ctx.writer_limiter(),
+    # The hot path of intake: parsing and serialising stay on the loop; the database work
+    # goes to this process's writer, which commits the requests queued meanwhile together.
+    receipt = await ctx.intake_groups().submit(
+        OrderRequest(body.to_command(client_id=principal.subject), idempotency_key)
     )
     if not receipt.created:
         response.status_code = 200
