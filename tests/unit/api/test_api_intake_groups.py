@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 
@@ -14,6 +16,17 @@ from lastmile.services.fakes import FakeUnitOfWork
 from lastmile.services.orders import CreateOrder, OrderReceipt, OrderRequest
 
 Outcome = OrderReceipt | DomainError
+T = TypeVar("T")
+
+
+def _run(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run ``scenario`` on a fresh event loop in its own thread.
+
+    Browser tests earlier in the suite leave an event loop running in the main thread,
+    where ``asyncio.run`` refuses to start another.
+    """
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(scenario())).result()
 
 
 def _uow() -> FakeUnitOfWork:
@@ -63,7 +76,7 @@ def test_requests_arriving_while_a_group_is_written_go_together_in_the_next() ->
         write.release.set()
         return await asyncio.gather(first, *rest)
 
-    receipts = asyncio.run(scenario())
+    receipts = _run(scenario)
 
     assert write.groups == [1, 5]
     assert [r.order.external_id for r in receipts] == [f"shop-{n}" for n in range(6)]
@@ -88,7 +101,7 @@ def test_each_request_gets_its_own_error_and_the_group_limit_holds() -> None:
         tasks = [asyncio.ensure_future(groups.submit(_request(n))) for n in range(5)]
         return await asyncio.gather(*tasks, return_exceptions=True)
 
-    outcomes = asyncio.run(scenario())
+    outcomes = _run(scenario)
 
     assert [type(o).__name__ for o in outcomes] == ["OrderReceipt"] * 2 + ["Conflict"] + [
         "OrderReceipt"
@@ -114,7 +127,7 @@ def test_a_failed_transaction_fails_every_request_of_its_group_and_the_next_grou
         )
         return list(first), await groups.submit(_request(2))
 
-    first, later = asyncio.run(scenario())
+    first, later = _run(scenario)
 
     assert all(isinstance(o, RuntimeError) for o in first)
     assert later.created
