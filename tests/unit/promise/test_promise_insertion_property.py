@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from lastmile.domain import GeoPoint, Route, Stop
@@ -36,6 +36,10 @@ coord = st.floats(-0.02, 0.02, allow_nan=False)
 
 
 @settings(max_examples=60, deadline=None)
+# A detour equal to a stop's slack up to float noise (found by hypothesis).
+@example(
+    offsets=[(0.0, -0.01171875), (0.0, 0.0)], slack=[0, 3, 0, 0, 0, 0, 0, 0], new=(0.0, -0.0078125)
+)
 @given(
     offsets=st.lists(st.tuples(coord, coord), min_size=1, max_size=8),
     slack=st.lists(st.integers(0, 40), min_size=8, max_size=8),
@@ -58,7 +62,10 @@ def test_a_found_insertion_keeps_every_later_deadline_and_none_is_missed(
     deadlines = [planned.deadlines[s.stop_id].timestamp() for s in stops]  # type: ignore[index]
     back = departs[-1] + _secs(nodes[-2], DEPOT)
     shift_end = planned.vehicle.shift.end.timestamp()
-    feasible = []
+    # A delay within float noise of a deadline may go either way (the index and this loop
+    # compute distances with different formulas): "clearly" and "barely" feasible.
+    eps = 1e-6
+    clearly, barely = [], []
     for k in range(len(nodes) - 1):  # insert between node k and node k + 1
         delay = (
             _secs(nodes[k], point)
@@ -66,14 +73,13 @@ def test_a_found_insertion_keeps_every_later_deadline_and_none_is_missed(
             + _secs(point, nodes[k + 1])
             - _secs(nodes[k], nodes[k + 1])
         )
-        later = [arrivals[i] + delay <= deadlines[i] for i in range(k, len(stops))]
-        if all(later) and back + delay <= shift_end:
-            feasible.append((delay, k))
+        for margin, into in ((-eps, clearly), (eps, barely)):
+            later = [arrivals[i] + delay <= deadlines[i] + margin for i in range(k, len(stops))]
+            if all(later) and back + delay <= shift_end + margin:
+                into.append((delay, k))
     if found is None:
-        assert not feasible
+        assert not clearly
     else:
-        assert feasible and found.position in {k for _, k in feasible}
-        assert (
-            found.detour_s == min(d for d, _ in feasible)
-            or abs(found.detour_s - min(d for d, _ in feasible)) < 1e-6
-        )
+        assert found.position in {k for _, k in barely}
+        if clearly:
+            assert found.detour_s <= min(d for d, _ in clearly) + eps
