@@ -202,6 +202,17 @@ class FakeOrderRepository:
         if record is not None:
             self._store.idempotency[(record.client_id, record.key)] = record
 
+    def insert_batch(self, orders: Sequence[Order], records: Sequence[IdempotencyRecord]) -> None:
+        for order in orders:
+            self.insert_new(order, None)
+        for record in records:
+            if (record.client_id, record.key) in self._store.idempotency:
+                raise DuplicateKey(f"idempotency key {record.key!r} already stored")
+            self._store.idempotency[(record.client_id, record.key)] = record
+
+    def find_priors(self, asks: Sequence[tuple[str, str, str | None]]) -> list[PriorIntake]:
+        return [self.find_prior(*ask) for ask in asks]
+
     def find_prior(self, client_id: str, external_id: str, key: str | None) -> PriorIntake:
         record = None if key is None else self._store.idempotency.get((client_id, key))
         existing = self.get_by_external_id(client_id, external_id)

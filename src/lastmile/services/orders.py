@@ -19,7 +19,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +38,7 @@ from lastmile.domain import (
 from lastmile.services.unit_of_work import (
     ConcurrencyConflict,
     IdempotencyRecord,
+    PriorIntake,
     UnitOfWork,
     retry_on_conflict,
 )
@@ -190,9 +191,14 @@ def create_order(
         # database work belongs inside. Fresh objects per attempt: a stored order is
         # handed back detached and cannot be written twice.
         order = _new_order_or_error(command, new_id, now)
+        request = OrderRequest(command, idempotency_key)
         with uow:
-            receipt, wrote = _create_in(uow, command, idempotency_key, fingerprint, order, now)
-            if wrote:
+            writes = _Writes()
+            prior = uow.orders.find_prior(command.client_id, command.external_id, idempotency_key)
+            known = uow.skus.existing_ids([line.sku_id for line in command.lines])
+            receipt = _answer(uow, request, fingerprint, order, prior, known, writes, now)
+            if writes:
+                uow.orders.insert_batch(writes.orders, writes.records)
                 uow.commit()
             return receipt
 
@@ -239,13 +245,25 @@ def create_orders(
         prepared.append((i, request, fingerprint, order))
     try:
         with uow:
-            for i, request, fingerprint, order in prepared:
+            priors = uow.orders.find_priors(
+                [
+                    (r.command.client_id, r.command.external_id, r.idempotency_key)
+                    for _, r, _, _ in prepared
+                ]
+            )
+            known = uow.skus.existing_ids(
+                [line.sku_id for _, r, _, _ in prepared for line in r.command.lines]
+            )
+            writes = _Writes()
+            for (i, request, fingerprint, order), prior in zip(prepared, priors, strict=True):
                 try:
-                    outcomes[i], _ = _create_in(
-                        uow, request.command, request.idempotency_key, fingerprint, order, now
+                    outcomes[i] = _answer(
+                        uow, request, fingerprint, order, prior, known, writes, now
                     )
                 except (Conflict, InvalidValue, NotFound) as error:
                     outcomes[i] = error
+            if writes:
+                uow.orders.insert_batch(writes.orders, writes.records)
             uow.commit()
     except ConcurrencyConflict:
         for i, request, _, order in prepared:
@@ -280,38 +298,87 @@ def _new_order_or_error(
         return error
 
 
-def _create_in(
+@dataclass
+class _Writes:
+    """What a group has written so far (nothing is stored until the group's end).
+
+    A later request in the same group sees these as if they were stored already: a repeat
+    of an earlier key or external id is a replay of the order created before it.
+    """
+
+    orders: list[Order] = field(default_factory=list)
+    records: list[IdempotencyRecord] = field(default_factory=list)
+    by_id: dict[str, Order] = field(default_factory=dict)
+    by_external: dict[tuple[str, str], Order] = field(default_factory=dict)
+    by_key: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.orders or self.records)
+
+    def add_order(self, order: Order) -> None:
+        self.orders.append(order)
+        self.by_id[order.order_id] = order
+        self.by_external[(order.client_id, order.external_id)] = order
+
+    def add_record(self, record: IdempotencyRecord) -> None:
+        self.records.append(record)
+        self.by_key[(record.client_id, record.key)] = record
+
+
+def _answer(
     uow: UnitOfWork,
-    command: CreateOrder,
-    idempotency_key: str | None,
+    request: OrderRequest,
     fingerprint: str,
     order: Order | InvalidValue,
+    prior: PriorIntake,
+    known_skus: set[str],
+    writes: _Writes,
     now: datetime | None,
-) -> tuple[OrderReceipt, bool]:
-    """Answer one request inside an open unit of work; True when it wrote something.
+) -> OrderReceipt:
+    """Answer one request from what was stored before (``prior``) and what its group wrote.
 
-    Every domain error is raised before this request writes anything.
+    Every domain error is raised before this request adds anything to ``writes``.
     """
-    replay = _replay(uow, command, idempotency_key, fingerprint)
-    if replay is not None:
-        receipt, remember = replay
-        if remember and idempotency_key is not None:
-            _remember(uow, command, idempotency_key, fingerprint, receipt.order, now)
-            return receipt, True
-        return receipt, False
-    known = uow.skus.existing_ids([line.sku_id for line in command.lines])
+    command, key = request.command, request.idempotency_key
+    client = command.client_id
+    record = prior.record
+    if key is not None:
+        record = writes.by_key.get((client, key), record)
+    if record is not None:
+        if record.request_hash != fingerprint:
+            raise Conflict(
+                f"Idempotency-Key {key!r} was already used with a different request body"
+            )
+        order_id = str(record.response["order_id"])
+        replayed = writes.by_id.get(order_id) or uow.orders.get(order_id)
+        if replayed is None:
+            raise NotFound("order", order_id)
+        return OrderReceipt(replayed, created=False)
+    existing = writes.by_external.get((client, command.external_id))
+    if existing is None and prior.order_id is not None:
+        existing = uow.orders.get(prior.order_id)
+        if existing is None:
+            # Deleted between the look-up and now: cannot happen inside one transaction.
+            raise NotFound("order", prior.order_id)
+    if existing is not None:
+        if _order_fingerprint(existing) != fingerprint:
+            raise Conflict(
+                f"external order id {command.external_id!r} of client {client!r} "
+                "already exists with a different body"
+            )
+        if key is not None:
+            # A second key for the same request is remembered for its own replays.
+            writes.add_record(_record(command, key, fingerprint, existing, now))
+        return OrderReceipt(existing, created=False)
     for i, line in enumerate(command.lines):
-        if line.sku_id not in known:
+        if line.sku_id not in known_skus:
             raise InvalidValue(f"lines[{i}].sku_id", f"unknown sku {line.sku_id!r}")
     if isinstance(order, InvalidValue):
         raise order
-    record = (
-        None
-        if idempotency_key is None
-        else _record(command, idempotency_key, fingerprint, order, now)
-    )
-    uow.orders.insert_new(order, record)
-    return OrderReceipt(order, created=True), True
+    writes.add_order(order)
+    if key is not None:
+        writes.add_record(_record(command, key, fingerprint, order, now))
+    return OrderReceipt(order, created=True)
 
 
 def _new_order(command: CreateOrder, order_id: str, now: datetime | None) -> Order:
@@ -346,35 +413,6 @@ def _new_order(command: CreateOrder, order_id: str, now: datetime | None) -> Ord
     return order
 
 
-def _replay(
-    uow: UnitOfWork, command: CreateOrder, key: str | None, fingerprint: str
-) -> tuple[OrderReceipt, bool] | None:
-    """Return the earlier answer to this request and whether to store the key, if any."""
-    prior = uow.orders.find_prior(command.client_id, command.external_id, key)
-    record = prior.record
-    if record is not None:
-        if record.request_hash != fingerprint:
-            raise Conflict(
-                f"Idempotency-Key {key!r} was already used with a different request body"
-            )
-        order = uow.orders.get(str(record.response["order_id"]))
-        if order is None:
-            raise NotFound("order", str(record.response["order_id"]))
-        return OrderReceipt(order, created=False), False
-    if prior.order_id is None:
-        return None
-    existing = uow.orders.get(prior.order_id)
-    if existing is None:
-        # Deleted between the look-up and now: cannot happen inside one transaction.
-        raise NotFound("order", prior.order_id)
-    if _order_fingerprint(existing) != fingerprint:
-        raise Conflict(
-            f"external order id {command.external_id!r} of client {command.client_id!r} "
-            "already exists with a different body"
-        )
-    return OrderReceipt(existing, created=False), True
-
-
 def _record(
     command: CreateOrder, key: str, fingerprint: str, order: Order, now: datetime | None
 ) -> IdempotencyRecord:
@@ -385,17 +423,6 @@ def _record(
         response={"order_id": order.order_id, "external_id": order.external_id},
         created_at=now or datetime.now(UTC),
     )
-
-
-def _remember(
-    uow: UnitOfWork,
-    command: CreateOrder,
-    key: str,
-    fingerprint: str,
-    order: Order,
-    now: datetime | None,
-) -> None:
-    uow.idempotency.add(_record(command, key, fingerprint, order, now))
 
 
 def get_order(*, uow: UnitOfWork, order_id: str) -> Order:

@@ -145,8 +145,19 @@ class OrderRepository(Protocol):
         """
         ...
 
+    def insert_batch(self, orders: Sequence[Order], records: Sequence[IdempotencyRecord]) -> None:
+        """``insert_new`` for several orders, and ``records`` (keys of new or earlier orders).
+
+        The group commit's write: a few statements for the whole group, not a few per order.
+        """
+        ...
+
     def find_prior(self, client_id: str, external_id: str, key: str | None) -> PriorIntake:
         """Return the stored key record and the order holding ``external_id``, if any."""
+        ...
+
+    def find_priors(self, asks: Sequence[tuple[str, str, str | None]]) -> list[PriorIntake]:
+        """``find_prior`` for each ``(client_id, external_id, key)``, in one or two look-ups."""
         ...
 
     def get(self, order_id: str) -> Order | None: ...
