@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
@@ -16,23 +18,28 @@ from fastapi.templating import Jinja2Templates
 
 from lastmile.adapters.webhooks import InMemoryWebhookStore, WebhookStore
 from lastmile.api.errors import install_error_handlers
-from lastmile.api.intake_group import IntakeGroups
+from lastmile.api.intake_group import IntakeGroups, Outcomes
 from lastmile.api.limits import BodySizeLimit
 from lastmile.api.live import LiveHub
 from lastmile.config import Settings, get_settings
-from lastmile.domain import DomainError
 from lastmile.geo.travel import TravelTimeSource
 from lastmile.routing.solution import Solver
 from lastmile.services import catalog
 from lastmile.services.auth import AuthService, AuthStore
 from lastmile.services.auth_memory import InMemoryAuthStore
-from lastmile.services.intake import GeocodeFn, place_orders
-from lastmile.services.orders import OrderReceipt, OrderRequest
+from lastmile.services.intake import (
+    GeocodeFn,
+    geocode_requests,
+    needs_geocoding,
+    place_orders,
+)
+from lastmile.services.orders import OrderRequest, create_orders
 from lastmile.services.promise import PromiseDesk
 from lastmile.services.unit_of_work import UnitOfWork
 from lastmile.tracking.store import InMemoryTrackingRepository, TrackingRepository
 
 if TYPE_CHECKING:
+    from lastmile.adapters.db.loop_writes import LoopWriter
     from lastmile.geo.geocoder import Geocoder
 
 HERE = Path(__file__).resolve().parent
@@ -55,6 +62,10 @@ class ApiContext:
     learner: Callable[[UnitOfWork], Geocoder] | None = None
     # Units of work for reads only (snapshots, caches); ``uow_factory`` when None.
     read_uow_factory: Callable[[], UnitOfWork] | None = None
+    # Opens the writer of intake's groups on the serving loop (the app's lifespan); while
+    # none is open there, groups are written from a worker thread.
+    open_loop_writer: Callable[[], LoopWriter] | None = None
+    loop_writer: LoopWriter | None = None
     cache: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -99,14 +110,34 @@ class ApiContext:
         """This process's order-intake writer (see ``lastmile.api.intake_group``)."""
         groups = self.cache.get("intake_groups")
         if groups is None:
-            uow_factory, geocode = self.uow_factory, self.geocode
-
-            def write(requests: Sequence[OrderRequest]) -> list[OrderReceipt | DomainError]:
-                return place_orders(uow=uow_factory(), requests=requests, geocode=geocode)
-
-            groups = self.cache["intake_groups"] = IntakeGroups(write)
+            groups = self.cache["intake_groups"] = IntakeGroups(self._write_group)
         result: IntakeGroups = groups
         return result
+
+    async def _write_group(self, requests: Sequence[OrderRequest]) -> Outcomes:
+        geocode, on_loop = self.geocode, self.loop_writer
+        if on_loop is None or not on_loop.serves_running_loop():
+            return await anyio.to_thread.run_sync(self._place_orders, requests)
+        if geocode is not None and needs_geocoding(requests):
+            # The geocoder may read learned doors from the database: not on the loop.
+            requests = await anyio.to_thread.run_sync(geocode_requests, requests, geocode)
+        placed = requests
+        return await on_loop(lambda uow: create_orders(uow=cast(UnitOfWork, uow), requests=placed))
+
+    def _place_orders(self, requests: Sequence[OrderRequest]) -> Outcomes:
+        return place_orders(uow=self.uow_factory(), requests=requests, geocode=self.geocode)
+
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[None]:
+        """While the app serves: intake's group writes run on the serving event loop."""
+        if self.open_loop_writer is not None:
+            self.loop_writer = self.open_loop_writer()
+        try:
+            yield
+        finally:
+            writer, self.loop_writer = self.loop_writer, None
+            if writer is not None:
+                await writer.aclose()
 
     def reader(self) -> Callable[[], UnitOfWork]:
         """Return the factory of read-only units of work (the writing one without)."""
@@ -193,6 +224,7 @@ def create_app(
     webhooks: WebhookStore | None = None
     learner = None
     read_uow_factory = None
+    open_loop_writer = None
     if uow_factory is None:
         from lastmile.api.wiring import database_wiring, delivery_learner, offline_geocoder
 
@@ -203,6 +235,7 @@ def create_app(
             wired.webhooks,
         )
         read_uow_factory = wired.read_uow_factory
+        open_loop_writer = wired.open_loop_writer
         auth_store = auth_store or wired.auth_store
         if geocode is None:
             # An injected geocode function knows nothing of learned doors: learn only
@@ -211,7 +244,13 @@ def create_app(
             learner = delivery_learner(settings)
     store = auth_store if auth_store is not None else InMemoryAuthStore()
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with app.state.ctx.serving():
+            yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="lastmile",
         version="0.1.0",
         summary="Fulfillment and last-mile delivery: stock, orders, plans, proof of delivery.",
@@ -230,6 +269,7 @@ def create_app(
         webhooks=webhooks,
         learner=learner,
         read_uow_factory=read_uow_factory,
+        open_loop_writer=open_loop_writer,
     )
     install_error_handlers(app)
     # The road layer is ~400 kB of JSON; compressed it is a quarter of that.

@@ -1,13 +1,14 @@
 """Order intake as a group commit: one writer per process writes what queued up meanwhile.
 
 With one transaction per order, intake was bound by transactions rather than work: each
-took the SQLite writer lock (or waited for a PostgreSQL commit), and with several intake
-threads every database call inside it waited for the interpreter lock the event loop held
-while it parsed the next requests. Here the requests that arrive while a group is being
-written wait for the next group, and the writer thread writes them in one transaction
-(``services.intake.place_orders``), so the lock, BEGIN and COMMIT are paid once per group
-and the event loop is mostly idle while the writer works. With no load a group is a
-single order, written at once: nothing waits for a group to fill.
+took the SQLite writer lock (or waited for a PostgreSQL commit). Here the requests that
+arrive while a group is being written wait for the next group, which is written in one
+transaction (``services.orders.create_orders``: a look-up and an INSERT per table for the
+whole group), so the lock, BEGIN and COMMIT are paid once per group. With no load a group
+is a single order, written at once: nothing waits for a group to fill.
+
+The app writes groups on the event loop's thread (``adapters.db.loop_writes``); a writer
+without a database (tests on fakes) runs in a worker thread (``in_worker_thread``).
 
 Every request still gets the answer it would get alone, and only after its transaction
 committed.
@@ -16,14 +17,15 @@ committed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import anyio.to_thread
 
 from lastmile.domain import DomainError
 from lastmile.services.orders import OrderReceipt, OrderRequest
 
-WriteGroup = Callable[[Sequence[OrderRequest]], list[OrderReceipt | DomainError]]
+Outcomes = list[OrderReceipt | DomainError]
+WriteGroup = Callable[[Sequence[OrderRequest]], Awaitable[Outcomes]]
 _Waiting = tuple[OrderRequest, "asyncio.Future[OrderReceipt]"]
 
 
@@ -34,6 +36,7 @@ class IntakeGroups:
     ----------
     write
         Writes a group in one transaction and answers each request (receipt or error).
+        Awaited by one task at a time.
     max_group
         The most requests written in one transaction.
     """
@@ -71,9 +74,7 @@ class IntakeGroups:
             group = self._queue[: self.max_group]
             del self._queue[: self.max_group]
             try:
-                outcomes = await anyio.to_thread.run_sync(
-                    self._write, [request for request, _ in group]
-                )
+                outcomes = await self._write([request for request, _ in group])
             except BaseException as error:
                 # The group's transaction failed as a whole (database down, locked too
                 # long): every request in it gets that error, as it would have alone.
@@ -94,3 +95,12 @@ class IntakeGroups:
                     future.set_exception(outcome)
                 else:
                     future.set_result(outcome)
+
+
+def in_worker_thread(write: Callable[[Sequence[OrderRequest]], Outcomes]) -> WriteGroup:
+    """Return ``write`` as a group writer that runs in a worker thread."""
+
+    async def threaded(requests: Sequence[OrderRequest]) -> Outcomes:
+        return await anyio.to_thread.run_sync(write, requests)
+
+    return threaded

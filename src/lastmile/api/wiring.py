@@ -19,6 +19,7 @@ from lastmile.services.unit_of_work import UnitOfWork
 from lastmile.tracking.store import TrackingRepository
 
 if TYPE_CHECKING:
+    from lastmile.adapters.db.loop_writes import LoopWriter
     from lastmile.geo.corrections import CorrectionStore
     from lastmile.geo.geocoder import Geocoder
 
@@ -35,12 +36,16 @@ class DatabaseWiring:
     # Units of work that only read (promise snapshots, caches): on SQLite they never
     # wait for the write lock that order intake holds.
     read_uow_factory: Callable[[], UnitOfWork] | None = None
+    # Opens the writer of order intake's groups on the running event loop (the app's
+    # lifespan; ``adapters.db.loop_writes``).
+    open_loop_writer: Callable[[], LoopWriter] | None = None
 
 
 def database_wiring(settings: Settings) -> DatabaseWiring:
     """Return the unit-of-work factory and the stores on ``settings.database_url``."""
     from lastmile.adapters.db.auth_store import SqlAuthStore
     from lastmile.adapters.db.engine import read_only
+    from lastmile.adapters.db.loop_writes import LoopWriter
     from lastmile.adapters.db.mapping import load_all_tables
     from lastmile.adapters.db.uow import SqlAlchemyUnitOfWork, make_session_factory
     from lastmile.bootstrap import make_engine, make_uow_factory
@@ -73,6 +78,7 @@ def database_wiring(settings: Settings) -> DatabaseWiring:
         SqlWebhookStore(engine),
         engine,
         read_uow_factory,
+        lambda: LoopWriter(engine),
     )
 
 

@@ -70,8 +70,19 @@ def place_orders(
     The API's group commit (``create_orders``): each request gets the answer
     ``place_order`` would have given it alone.
     """
-    placed = [replace(request, command=_placed(request.command, geocode)) for request in requests]
-    return create_orders(uow=uow, requests=placed)
+    return create_orders(uow=uow, requests=geocode_requests(requests, geocode))
+
+
+def geocode_requests(
+    requests: Sequence[OrderRequest], geocode: GeocodeFn | None
+) -> list[OrderRequest]:
+    """Return ``requests`` with each address placed by ``geocode`` unless it already was."""
+    return [replace(request, command=_placed(request.command, geocode)) for request in requests]
+
+
+def needs_geocoding(requests: Sequence[OrderRequest]) -> bool:
+    """Whether any of ``requests`` comes without a position."""
+    return any(request.command.address.geocode is None for request in requests)
 
 
 def _placed(command: CreateOrder, geocode: GeocodeFn | None) -> CreateOrder:

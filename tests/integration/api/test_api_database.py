@@ -75,7 +75,9 @@ def test_revoked_key_is_refused_on_the_database(client: Any) -> None:
 
 
 def test_same_idempotency_key_and_body_creates_one_order(client: Any) -> None:
-    c, admin, _ = client
+    c, admin, app = client
+    # Served with its lifespan: intake's groups are written on the serving loop.
+    assert app.state.ctx.loop_writer is not None
     c.post(
         "/api/v1/skus",
         headers=admin,

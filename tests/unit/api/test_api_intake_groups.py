@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from lastmile.api.intake_group import IntakeGroups
+from lastmile.api.intake_group import IntakeGroups, in_worker_thread
 from lastmile.domain import Address, Conflict, Dimensions, DomainError, OrderLine, Sku
 from lastmile.services.fakes import FakeUnitOfWork
 from lastmile.services.orders import CreateOrder, OrderReceipt, OrderRequest
@@ -66,7 +66,7 @@ class _Recorder:
 
 def test_requests_arriving_while_a_group_is_written_go_together_in_the_next() -> None:
     write = _Recorder()
-    groups = IntakeGroups(write)
+    groups = IntakeGroups(in_worker_thread(write))
 
     async def scenario() -> list[OrderReceipt]:
         first = asyncio.ensure_future(groups.submit(_request(0)))
@@ -95,7 +95,7 @@ def test_each_request_gets_its_own_error_and_the_group_limit_holds() -> None:
             for r in requests
         ]
 
-    groups = IntakeGroups(write, max_group=2)
+    groups = IntakeGroups(in_worker_thread(write), max_group=2)
 
     async def scenario() -> list[object]:
         tasks = [asyncio.ensure_future(groups.submit(_request(n))) for n in range(5)]
@@ -119,7 +119,7 @@ def test_a_failed_transaction_fails_every_request_of_its_group_and_the_next_grou
             raise RuntimeError("database is locked")
         return [OrderReceipt(None, created=True) for _ in requests]  # type: ignore[arg-type]
 
-    groups = IntakeGroups(write)
+    groups = IntakeGroups(in_worker_thread(write))
 
     async def scenario() -> tuple[list[object], OrderReceipt]:
         first = await asyncio.gather(
@@ -135,4 +135,4 @@ def test_a_failed_transaction_fails_every_request_of_its_group_and_the_next_grou
 
 def test_a_group_size_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="max_group"):
-        IntakeGroups(lambda requests: [], max_group=0)
+        IntakeGroups(in_worker_thread(lambda requests: []), max_group=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import weakref
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
@@ -11,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from lastmile.adapters.db.sqlite_writer import WriterLock, WriterLockedConnection
 
@@ -22,6 +24,8 @@ POOL_SIZE = 20
 POOL_OVERFLOW = 20
 # Execution option marking a read-only transaction (see ``read_only``).
 READ_ONLY = "lastmile_read_only"
+# The write lock of each SQLite engine, for writers that wait for it on the event loop.
+_WRITERS: weakref.WeakKeyDictionary[Engine, WriterLock] = weakref.WeakKeyDictionary()
 
 
 def _json_default(value: Any) -> Any:
@@ -130,4 +134,27 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             dbapi.release_writer_lock()
             raise
 
+    _WRITERS[engine] = writer
     return engine
+
+
+def writer_lock(engine: Engine) -> WriterLock | None:
+    """The write lock of a SQLite engine made by ``make_engine`` (None for PostgreSQL)."""
+    return _WRITERS.get(engine)
+
+
+def make_async_engine(url: str, *, pool_size: int = 2) -> AsyncEngine:
+    """Return an asyncio engine for a PostgreSQL ``url`` (psycopg's asyncio connection).
+
+    For transactions run on the event loop (``lastmile.adapters.db.loop_writes``); the
+    same JSON encoding and pool checks as ``make_engine``.
+    """
+    if make_url(url).get_backend_name() == "sqlite":
+        raise ValueError("SQLite has no asyncio driver here; write on the loop thread instead")
+    return create_async_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=POOL_OVERFLOW,
+        json_serializer=_json_dumps,
+    )

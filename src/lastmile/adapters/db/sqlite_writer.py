@@ -9,6 +9,7 @@ and, across processes on the same file, on an advisory file lock beside the data
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import threading
@@ -52,9 +53,17 @@ class WriterLock:
         self._file = None if path is None or fcntl is None else Path(f"{path}.writer-lock")
         self._fd: int | None = None
         self._pid = 0
+        # The thread that took the lock ahead of its next transaction (``take_ahead``).
+        self._ahead: int | None = None
 
     def acquire(self) -> None:
-        """Wait for the write lock; raise ``OperationalError`` ("database is locked")."""
+        """Wait for the write lock; raise ``OperationalError`` ("database is locked").
+
+        A lock this thread took ahead (``take_ahead``) is handed over at once.
+        """
+        if self._ahead == threading.get_ident():
+            self._ahead = None
+            return
         deadline = time.monotonic() + self.timeout_s
         if not self._thread_lock.acquire(timeout=self.timeout_s):
             raise _locked("database is locked (another thread kept writing)")
@@ -64,6 +73,46 @@ class WriterLock:
         except BaseException:
             self._thread_lock.release()
             raise
+
+    async def take_ahead(self) -> None:
+        """Wait for the write lock without blocking the event loop, for this thread's next
+        transaction (its ``acquire`` takes it over); ``drop_ahead`` afterwards.
+
+        Raises
+        ------
+        OperationalError
+            "database is locked": another writer kept it longer than ``timeout_s``.
+        """
+        deadline = time.monotonic() + self.timeout_s
+        step = _POLL_S[0]
+        while not self._try_acquire():
+            if time.monotonic() >= deadline:
+                raise _locked("database is locked (another writer kept writing)")
+            await asyncio.sleep(step)
+            step = min(step * 2, _POLL_S[1])
+        self._ahead = threading.get_ident()
+
+    def drop_ahead(self) -> None:
+        """Give back a lock taken ahead that no transaction took over (no-op otherwise)."""
+        if self._ahead == threading.get_ident():
+            self._ahead = None
+            self.release()
+
+    def _try_acquire(self) -> bool:
+        if not self._thread_lock.acquire(blocking=False):
+            return False
+        if self._file is None:
+            return True
+        assert fcntl is not None
+        try:
+            fcntl.flock(self._descriptor(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._thread_lock.release()
+            return False
+        except BaseException:
+            self._thread_lock.release()
+            raise
+        return True
 
     def release(self) -> None:
         """Give the write lock back."""
