@@ -52,6 +52,7 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="server processes (one per core is typical)")
     ] = 1,
+    access_log: Annotated[bool, typer.Option(help="log every request")] = True,
 ) -> None:
     """Serve the REST API (/docs), the dashboard, driver and tracking pages."""
     import uvicorn
@@ -76,14 +77,7 @@ def serve(
         stop = relay_app.state.ctx.start_relay()
         console.print(f"lastmile on http://{host}:{port} with {workers} workers")
         try:
-            uvicorn.run(
-                "lastmile.api.app:create_app",
-                factory=True,
-                host=host,
-                port=port,
-                workers=workers,
-                log_level=log_level,
-            )
+            _serve_processes(host, port, workers, log_level, access_log)
         finally:
             stop.set()
         return
@@ -96,9 +90,38 @@ def serve(
     stop = app.state.ctx.start_relay()
     console.print(f"lastmile on http://{host}:{port}  (API docs at /docs)")
     try:
-        uvicorn.run(app, host=host, port=port, log_level=log_level)
+        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log)
     finally:
         stop.set()
+
+
+def _serve_processes(host: str, port: int, workers: int, log_level: str, access_log: bool) -> None:
+    """Serve from ``workers`` processes, connections spread by the kernel where it can."""
+    import uvicorn
+
+    from lastmile.api.processes import APP_FACTORY, ProcessServer, reuse_port_supported
+
+    if not reuse_port_supported():
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            access_log=access_log,
+        )
+        return
+    try:
+        server = ProcessServer(
+            host=host, port=port, workers=workers, log_level=log_level, access_log=access_log
+        )
+    except OSError as error:
+        console.print(f"[red]cannot listen on {host}:{port}: {error.strerror}[/red]")
+        raise typer.Exit(1) from error
+    status = server.run()
+    if status:
+        raise typer.Exit(status)
 
 
 def add_user(
