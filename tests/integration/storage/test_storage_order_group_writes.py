@@ -124,3 +124,18 @@ def test_a_stored_group_answers_and_stores_exactly_as_one_by_one(
 
     assert [_summary(o) for o in outcomes] == expected
     assert _stored(engine, grouped) == _stored(engine, alone)
+
+
+def test_the_group_look_ups_use_the_unique_indexes_not_a_scan(sqlite_engine: Engine) -> None:
+    # Intake slowed down as the table grew when "(a, b) IN (VALUES ...)" scanned it.
+    from lastmile.adapters.db.repositories import _priors_by_external, _priors_by_key
+
+    with sqlite_engine.connect() as conn:
+        for statement in (_priors_by_external(), _priors_by_key()):
+            sql = statement.params(client_id="c", ids=["a", "b"]).compile(
+                sqlite_engine, compile_kwargs={"literal_binds": True}
+            )
+            plan = " ".join(
+                str(row[3]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+            )
+            assert "USING INDEX" in plan and "SCAN" not in plan, plan

@@ -20,7 +20,6 @@ from sqlalchemy import (
     insert,
     null,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.engine import Connection, Engine
@@ -303,20 +302,26 @@ class SqlOrderRepository:
             # One request (no load): the single cached statement beats two IN look-ups.
             return [self.find_prior(*asks[0])]
         conn = self.session.connection()
-        externals = sorted({(client, external) for client, external, _ in asks})
-        keys = sorted({(client, key) for client, _, key in asks if key is not None})
+        externals: dict[str, set[str]] = {}
+        keys: dict[str, set[str]] = {}
+        for client, external, key in asks:
+            externals.setdefault(client, set()).add(external)
+            if key is not None:
+                keys.setdefault(client, set()).add(key)
         order_ids: dict[tuple[str, str], str] = {}
         records: dict[tuple[str, str], IdempotencyRecord] = {}
-        for chunk in _chunks(externals):
-            for client, external, order_id in conn.execute(_priors_by_external(), {"pairs": chunk}):
-                order_ids[(client, external)] = order_id
-        for chunk in _chunks(keys):
-            for client, key, request_hash, response, at in conn.execute(
-                _priors_by_key(), {"pairs": chunk}
-            ):
-                records[(client, key)] = IdempotencyRecord(
-                    client, key, request_hash, dict(response), at
-                )
+        for client, wanted in externals.items():
+            for chunk in _chunks(sorted(wanted)):
+                params = {"client_id": client, "ids": chunk}
+                for external, order_id in conn.execute(_priors_by_external(), params):
+                    order_ids[(client, external)] = order_id
+        for client, wanted in keys.items():
+            for chunk in _chunks(sorted(wanted)):
+                params = {"client_id": client, "ids": chunk}
+                for key, request_hash, response, at in conn.execute(_priors_by_key(), params):
+                    records[(client, key)] = IdempotencyRecord(
+                        client, key, request_hash, dict(response), at
+                    )
         return [
             PriorIntake(
                 None if key is None else records.get((client, key)),
@@ -443,25 +448,29 @@ def _order_row(order: Order) -> dict[str, Any]:
     }
 
 
-def _chunks(pairs: Sequence[tuple[str, str]], size: int = 200) -> Iterator[list[tuple[str, str]]]:
-    for i in range(0, len(pairs), size):
-        yield list(pairs[i : i + size])
+def _chunks(items: Sequence[str], size: int = 200) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield list(items[i : i + size])
 
 
 @functools.cache
 def _priors_by_external() -> Select[Any]:
-    """Build once the look-up of the orders holding a group's (client, external id) pairs."""
+    """Build once the look-up of the orders holding a client's external ids."""
+    # One client and a list of ids, not row values: SQLite answers "(a, b) IN (VALUES ...)"
+    # by scanning the whole table, and "a = ? AND b IN (...)" from the unique index.
     o = t.orders.c
-    pairs = tuple_(o.client_id, o.external_id).in_(bindparam("pairs", expanding=True))
-    return select(o.client_id, o.external_id, o.order_id).where(pairs)
+    ids = o.external_id.in_(bindparam("ids", expanding=True))
+    return select(o.external_id, o.order_id).where(o.client_id == bindparam("client_id"), ids)
 
 
 @functools.cache
 def _priors_by_key() -> Select[Any]:
-    """Build once the look-up of a group's stored (client, Idempotency-Key) records."""
+    """Build once the look-up of a client's stored Idempotency-Key records."""
     k = t.idempotency_keys.c
-    pairs = tuple_(k.client_id, k.key).in_(bindparam("pairs", expanding=True))
-    return select(k.client_id, k.key, k.request_hash, k.response, k.created_at).where(pairs)
+    ids = k.key.in_(bindparam("ids", expanding=True))
+    return select(k.key, k.request_hash, k.response, k.created_at).where(
+        k.client_id == bindparam("client_id"), ids
+    )
 
 
 class SqlShipmentRepository:
