@@ -167,3 +167,32 @@ def test_a_lock_taken_ahead_and_not_used_is_given_back(sqlite_engine: Engine) ->
     # Free again: a plain transaction from another thread gets it at once.
     with sqlite_engine.begin() as conn:
         conn.execute(text("SELECT 1"))
+
+
+@pytest.mark.postgres
+def test_a_connection_the_server_closed_is_replaced_and_the_group_written(
+    postgres_engine: Engine,
+) -> None:
+    _seed(postgres_engine)
+
+    def kill_other_connections() -> None:
+        with postgres_engine.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+
+    async def scenario() -> list[Any]:
+        writer = LoopWriter(postgres_engine)
+        try:
+            await writer(_write(_requests("c", 2)))  # leaves a pooled connection
+            kill_other_connections()
+            return await writer(_write(_requests("d", 2)))
+        finally:
+            await writer.aclose()
+
+    written = _run(scenario)
+
+    assert all(isinstance(o, OrderReceipt) and o.created for o in written)

@@ -146,14 +146,16 @@ def writer_lock(engine: Engine) -> WriterLock | None:
 def make_async_engine(url: str, *, pool_size: int = 2) -> AsyncEngine:
     """Return an asyncio engine for a PostgreSQL ``url`` (psycopg's asyncio connection).
 
-    For transactions run on the event loop (``lastmile.adapters.db.loop_writes``); the
-    same JSON encoding and pool checks as ``make_engine``.
+    For transactions run on the event loop (``lastmile.adapters.db.loop_writes``), with
+    the same JSON encoding as ``make_engine``. No ping on checkout: on a busy loop every
+    round trip waits for a turn of the loop, so the writer retries a group whose
+    connection turned out dead instead (``LoopWriter``).
     """
     if make_url(url).get_backend_name() == "sqlite":
         raise ValueError("SQLite has no asyncio driver here; write on the loop thread instead")
     return create_async_engine(
         url,
-        pool_pre_ping=True,
+        pool_pre_ping=False,
         pool_size=pool_size,
         max_overflow=POOL_OVERFLOW,
         json_serializer=_json_dumps,

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -84,8 +85,19 @@ class LoopWriter:
                 return work(SqlAlchemyUnitOfWork(self._sessions))
             finally:
                 self._lock.drop_ahead()
-        async with self._async_sessions() as session:
-            return await session.run_sync(lambda sync: work(SqlAlchemyUnitOfWork(lambda: sync)))
+        for attempt in range(2):
+            try:
+                async with self._async_sessions() as session:
+                    return await session.run_sync(
+                        lambda sync: work(SqlAlchemyUnitOfWork(lambda: sync))
+                    )
+            except DBAPIError as error:
+                # A pooled connection the server closed (restart, idle timeout) is found
+                # dead on first use and dropped from the pool: write again on a fresh one.
+                # Safe even if the commit had gone through: the requests are idempotent.
+                if attempt or not error.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def aclose(self) -> None:
         """Close the asyncio connections (PostgreSQL); the writer is not used after."""

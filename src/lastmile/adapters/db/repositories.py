@@ -5,12 +5,13 @@ from __future__ import annotations
 import builtins
 import functools
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     FromClause,
     Insert,
     Select,
@@ -18,8 +19,11 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    literal,
     null,
     select,
+    type_coerce,
+    union_all,
     update,
 )
 from sqlalchemy.engine import Connection, Engine
@@ -253,29 +257,28 @@ class SqlOrderRepository:
         self.insert_batch([order], [] if record is None else [record])
 
     def insert_batch(self, orders: Sequence[Order], records: Sequence[IdempotencyRecord]) -> None:
-        # Core INSERTs on the session's connection, one executemany per table: a flush of a
+        # Core INSERTs on the session's connection, the group's rows together: a flush of a
         # new object graph costs several times more CPU than the statements themselves,
         # and a statement per order costs a round trip each on PostgreSQL.
         conn = self.session.connection()
-        if orders:
-            conn.execute(_insert(t.orders), [_order_row(order) for order in orders])
-            lines = [
-                {
-                    "order_id": o.order_id,
-                    "sku_id": line.sku_id,
-                    "position": i,
-                    "quantity": line.quantity,
-                }
-                for o in orders
-                for i, line in enumerate(o.lines)
-            ]
-            if lines:
-                conn.execute(_insert(t.order_lines), lines)
-            events = [event for order in orders for event in order.events]
-            if events:
-                conn.execute(_insert(t.events), _event_rows(events))
-        if records:
-            conn.execute(_insert(t.idempotency_keys), [_record_row(r) for r in records])
+        writes = [
+            (t.orders, [_order_row(order) for order in orders]),
+            (t.order_lines, _line_rows(orders)),
+            (t.events, _event_rows([event for order in orders for event in order.events])),
+            (t.idempotency_keys, [_record_row(r) for r in records]),
+        ]
+        writes = [(table, rows) for table, rows in writes if rows]
+        if conn.dialect.name == "postgresql" and len(writes) > 1:
+            # One statement, one round trip: PostgreSQL runs the INSERTs of a WITH together
+            # and checks the foreign keys at the statement's end.
+            *before, (last, last_rows) = writes
+            statement = insert(last).values(last_rows)
+            for i, (table, rows) in enumerate(before):
+                statement = statement.add_cte(insert(table).values(rows).cte(f"w{i}"))
+            conn.execute(statement)
+        else:
+            for table, rows in writes:
+                conn.execute(_insert(table), rows)
         for order in orders:
             order.events.clear()
             # Leave the objects as a flush would (keys and positions set, detached), so a
@@ -310,18 +313,24 @@ class SqlOrderRepository:
                 keys.setdefault(client, set()).add(key)
         order_ids: dict[tuple[str, str], str] = {}
         records: dict[tuple[str, str], IdempotencyRecord] = {}
-        for client, wanted in externals.items():
-            for chunk in _chunks(sorted(wanted)):
-                params = {"client_id": client, "ids": chunk}
-                for external, order_id in conn.execute(_priors_by_external(), params):
-                    order_ids[(client, external)] = order_id
-        for client, wanted in keys.items():
-            for chunk in _chunks(sorted(wanted)):
-                params = {"client_id": client, "ids": chunk}
-                for key, request_hash, response, at in conn.execute(_priors_by_key(), params):
-                    records[(client, key)] = IdempotencyRecord(
-                        client, key, request_hash, dict(response), at
-                    )
+        for client in externals:
+            # Both look-ups in one statement: one round trip to PostgreSQL.
+            ids, client_keys = sorted(externals[client]), sorted(keys.get(client, ()))
+            for start in range(0, max(len(ids), len(client_keys)), _CHUNK):
+                params = {
+                    "client_id": client,
+                    "externals": ids[start : start + _CHUNK],
+                    "keys": client_keys[start : start + _CHUNK],
+                }
+                for kind, ref, order_id, request_hash, response, at in conn.execute(
+                    _priors_statement(), params
+                ):
+                    if kind == "o":
+                        order_ids[(client, ref)] = order_id
+                    else:
+                        records[(client, ref)] = IdempotencyRecord(
+                            client, ref, request_hash, dict(response), at
+                        )
         return [
             PriorIntake(
                 None if key is None else records.get((client, key)),
@@ -431,6 +440,14 @@ def _record_row(record: IdempotencyRecord) -> dict[str, Any]:
     }
 
 
+def _line_rows(orders: Sequence[Order]) -> list[dict[str, Any]]:
+    return [
+        {"order_id": o.order_id, "sku_id": line.sku_id, "position": i, "quantity": line.quantity}
+        for o in orders
+        for i, line in enumerate(o.lines)
+    ]
+
+
 def _order_row(order: Order) -> dict[str, Any]:
     window = order.window
     return {
@@ -448,29 +465,34 @@ def _order_row(order: Order) -> dict[str, Any]:
     }
 
 
-def _chunks(items: Sequence[str], size: int = 200) -> Iterator[list[str]]:
-    for i in range(0, len(items), size):
-        yield list(items[i : i + size])
+# Ids per look-up statement (bound parameters stay well under SQLite's limit).
+_CHUNK = 200
 
 
 @functools.cache
-def _priors_by_external() -> Select[Any]:
-    """Build once the look-up of the orders holding a client's external ids."""
-    # One client and a list of ids, not row values: SQLite answers "(a, b) IN (VALUES ...)"
+def _priors_statement() -> CompoundSelect[Any]:
+    """Build once the look-up of a client's orders by external id and its stored keys."""
+    # One client and lists of ids, not row values: SQLite answers "(a, b) IN (VALUES ...)"
     # by scanning the whole table, and "a = ? AND b IN (...)" from the unique index.
-    o = t.orders.c
-    ids = o.external_id.in_(bindparam("ids", expanding=True))
-    return select(o.external_id, o.order_id).where(o.client_id == bindparam("client_id"), ids)
-
-
-@functools.cache
-def _priors_by_key() -> Select[Any]:
-    """Build once the look-up of a client's stored Idempotency-Key records."""
-    k = t.idempotency_keys.c
-    ids = k.key.in_(bindparam("ids", expanding=True))
-    return select(k.key, k.request_hash, k.response, k.created_at).where(
-        k.client_id == bindparam("client_id"), ids
-    )
+    o, k = t.orders.c, t.idempotency_keys.c
+    client: Any = bindparam("client_id")
+    by_external = select(
+        literal("o"),
+        o.external_id,
+        o.order_id,
+        type_coerce(null(), k.request_hash.type),
+        type_coerce(null(), k.response.type),
+        type_coerce(null(), k.created_at.type),
+    ).where(o.client_id == client, o.external_id.in_(bindparam("externals", expanding=True)))
+    by_key = select(
+        literal("k"),
+        k.key,
+        type_coerce(null(), o.order_id.type),
+        k.request_hash,
+        k.response,
+        k.created_at,
+    ).where(k.client_id == client, k.key.in_(bindparam("keys", expanding=True)))
+    return union_all(by_external, by_key)
 
 
 class SqlShipmentRepository:
