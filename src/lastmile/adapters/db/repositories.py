@@ -10,12 +10,15 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     CompoundSelect,
     FromClause,
     Insert,
     Select,
+    String,
     Table,
+    any_,
     bindparam,
     func,
     insert,
@@ -268,17 +271,11 @@ class SqlOrderRepository:
             (t.idempotency_keys, [_record_row(r) for r in records]),
         ]
         writes = [(table, rows) for table, rows in writes if rows]
-        if conn.dialect.name == "postgresql" and len(writes) > 1:
-            # One statement, one round trip: PostgreSQL runs the INSERTs of a WITH together
-            # and checks the foreign keys at the statement's end.
-            *before, (last, last_rows) = writes
-            statement = insert(last).values(last_rows)
-            for i, (table, rows) in enumerate(before):
-                statement = statement.add_cte(insert(table).values(rows).cte(f"w{i}"))
-            conn.execute(statement)
-        else:
-            for table, rows in writes:
-                conn.execute(_insert(table), rows)
+        # One executemany per table: compiled once, pipelined by psycopg. A single
+        # statement for the group (INSERTs in a WITH, one round trip) had a new text for
+        # every group shape, and compiling it cost the server more than the round trips.
+        for table, rows in writes:
+            conn.execute(_insert(table), rows)
         for order in orders:
             order.events.clear()
             # Leave the objects as a flush would (keys and positions set, detached), so a
@@ -322,8 +319,9 @@ class SqlOrderRepository:
                     "externals": ids[start : start + _CHUNK],
                     "keys": client_keys[start : start + _CHUNK],
                 }
+                statement = _priors_statement(conn.dialect.name == "postgresql")
                 for kind, ref, order_id, request_hash, response, at in conn.execute(
-                    _priors_statement(), params
+                    statement, params
                 ):
                     if kind == "o":
                         order_ids[(client, ref)] = order_id
@@ -470,12 +468,24 @@ _CHUNK = 200
 
 
 @functools.cache
-def _priors_statement() -> CompoundSelect[Any]:
-    """Build once the look-up of a client's orders by external id and its stored keys."""
+def _priors_statement(arrays: bool) -> CompoundSelect[Any]:
+    """Build once the look-up of a client's orders by external id and its stored keys.
+
+    ``arrays``: the id lists go as one array parameter each (PostgreSQL's ``= ANY``), so
+    the statement's text is the same for every group size and is prepared once.
+    """
     # One client and lists of ids, not row values: SQLite answers "(a, b) IN (VALUES ...)"
     # by scanning the whole table, and "a = ? AND b IN (...)" from the unique index.
     o, k = t.orders.c, t.idempotency_keys.c
     client: Any = bindparam("client_id")
+
+    def among(column: Any, name: str) -> ColumnElement[bool]:
+        if arrays:
+            matches: ColumnElement[bool] = column == any_(bindparam(name, type_=ARRAY(String)))
+        else:
+            matches = column.in_(bindparam(name, expanding=True))
+        return matches
+
     by_external = select(
         literal("o"),
         o.external_id,
@@ -483,7 +493,7 @@ def _priors_statement() -> CompoundSelect[Any]:
         type_coerce(null(), k.request_hash.type),
         type_coerce(null(), k.response.type),
         type_coerce(null(), k.created_at.type),
-    ).where(o.client_id == client, o.external_id.in_(bindparam("externals", expanding=True)))
+    ).where(o.client_id == client, among(o.external_id, "externals"))
     by_key = select(
         literal("k"),
         k.key,
@@ -491,7 +501,7 @@ def _priors_statement() -> CompoundSelect[Any]:
         k.request_hash,
         k.response,
         k.created_at,
-    ).where(k.client_id == client, k.key.in_(bindparam("keys", expanding=True)))
+    ).where(k.client_id == client, among(k.key, "keys"))
     return union_all(by_external, by_key)
 
 
