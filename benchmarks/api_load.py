@@ -532,9 +532,8 @@ def main() -> None:
         summary[f"orders_per_s_at_300_offered_{b}"] = Target(
             r["paced_orders_per_s"], 0.95 * TARGET_RATE, "orders/s", True
         )
-        # Closed loop, every client sending as fast as it is answered: latency here is
-        # mostly queueing behind the saturated server, reported for comparison.
-        summary[f"promise_p99_ms_saturated_{b}"] = Target(r["promise_p99_ms"], 50, "ms")
+        # Not a target: with every client sending as fast as it is answered, promise
+        # latency is queueing behind a saturated server (in the rows and the table).
         summary[f"server_errors_{b}"] = Target(r["server_errors"], 0, "responses")
         summary[f"replay_mismatches_{b}"] = Target(r["replay_mismatch"], 0, "responses")
     print_summary(summary)
