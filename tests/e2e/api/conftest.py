@@ -49,6 +49,10 @@ def seed_day(live: LiveServer, *, orders: int = 10) -> str:
                     "name": wid.title(),
                     "lat": lat,
                     "lon": lon,
+                    # Sourcing runs at the real clock: with the default 22:00 cut-off the
+                    # suite failed whenever it ran late in the (UTC) day.
+                    "same_day_cutoff": "23:59:59.999999",
+                    "next_day_cutoff": "23:59:59.999999",
                 },
             ).status_code
             == 201
