@@ -128,7 +128,7 @@ def test_a_stored_group_answers_and_stores_exactly_as_one_by_one(
 
 def test_the_group_look_ups_use_the_unique_indexes_not_a_scan(sqlite_engine: Engine) -> None:
     # Intake slowed down as the table grew when "(a, b) IN (VALUES ...)" scanned it.
-    from lastmile.adapters.db.repositories import _priors_statement
+    from lastmile.adapters.db.order_repository import _priors_statement
 
     sql = _priors_statement(False).params(client_id="c", externals=["a", "b"], keys=["k"])
     compiled = sql.compile(sqlite_engine, compile_kwargs={"literal_binds": True})

@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from lastmile.adapters.db.mapping import renumber_all, renumber_positions, start_mappers
+from lastmile.adapters.db.order_repository import SqlIdempotencyRepository, SqlOrderRepository
 from lastmile.adapters.db.repositories import (
-    SqlIdempotencyRepository,
-    SqlOrderRepository,
     SqlOutboxRepository,
     SqlRouteRepository,
     SqlShipmentRepository,
