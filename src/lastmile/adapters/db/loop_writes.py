@@ -75,7 +75,11 @@ class LoopWriter:
             return False
 
     async def __call__(self, work: Callable[[SqlAlchemyUnitOfWork], T]) -> T:
-        """Run ``work`` with a fresh unit of work; its transactions run on this loop."""
+        """Run ``work`` with a fresh unit of work; its transactions run on this loop.
+
+        On PostgreSQL ``work`` runs again when its pooled connection turns out dead, so it
+        must be safe to repeat (order intake is: it is idempotent).
+        """
         if not self.serves_running_loop():
             raise RuntimeError("a LoopWriter runs on the event loop it was opened on")
         if self._async_engine is None:
@@ -94,7 +98,6 @@ class LoopWriter:
             except DBAPIError as error:
                 # A pooled connection the server closed (restart, idle timeout) is found
                 # dead on first use and dropped from the pool: write again on a fresh one.
-                # Safe even if the commit had gone through: the requests are idempotent.
                 if attempt or not error.connection_invalidated:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
