@@ -55,7 +55,8 @@ from benchmarks.common import ROOT, Target, print_summary, print_table, write_re
 WORKERS = 2  # one server process per core of the 2-core target machine
 # Closed loop, throughput = clients / latency (Little's law). Every intake answer waits
 # for its group's commit, so 16 clients capped intake near 16 / 50 ms whatever the server
-# had left (PostgreSQL, same code: 16 clients 239-271 orders/s, 32 clients 285-322).
+# had left (PostgreSQL, 12 s on a fresh database: 16 clients 299-326 orders/s, 32
+# clients 379-417).
 CONCURRENCY = 32
 # Connections the open-loop phase spreads its offered rate over: a request is held back
 # by its connection only when answers take longer than OPEN_LOOP_CLIENTS / rate (190 ms

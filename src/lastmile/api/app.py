@@ -118,10 +118,10 @@ class ApiContext:
         geocode, on_loop = self.geocode, self.loop_writer
         if on_loop is None or not on_loop.serves_running_loop():
             return await anyio.to_thread.run_sync(self._place_orders, requests)
+        placed = requests
         if geocode is not None and needs_geocoding(requests):
             # The geocoder may read learned doors from the database: not on the loop.
-            requests = await anyio.to_thread.run_sync(geocode_requests, requests, geocode)
-        placed = requests
+            placed = await anyio.to_thread.run_sync(geocode_requests, requests, geocode)
         return await on_loop(lambda uow: create_orders(uow=cast(UnitOfWork, uow), requests=placed))
 
     def _place_orders(self, requests: Sequence[OrderRequest]) -> Outcomes:

@@ -192,31 +192,24 @@ class FakeOrderRepository:
             )
         self._store.orders[order.order_id] = order
 
-    def insert_new(self, order: Order, record: IdempotencyRecord | None) -> None:
-        if record is not None and (record.client_id, record.key) in self._store.idempotency:
-            raise DuplicateKey(f"idempotency key {record.key!r} already stored")
-        self.add(order)
-        # Like the SQL fast path: the events are in the outbox from here on.
-        self._store.events.extend(order.events)
-        order.events.clear()
-        if record is not None:
-            self._store.idempotency[(record.client_id, record.key)] = record
-
     def insert_batch(self, orders: Sequence[Order], records: Sequence[IdempotencyRecord]) -> None:
         for order in orders:
-            self.insert_new(order, None)
+            self.add(order)
+            # Like the SQL fast path: the events are in the outbox from here on.
+            self._store.events.extend(order.events)
+            order.events.clear()
         for record in records:
             if (record.client_id, record.key) in self._store.idempotency:
                 raise DuplicateKey(f"idempotency key {record.key!r} already stored")
             self._store.idempotency[(record.client_id, record.key)] = record
 
     def find_priors(self, asks: Sequence[tuple[str, str, str | None]]) -> list[PriorIntake]:
-        return [self.find_prior(*ask) for ask in asks]
-
-    def find_prior(self, client_id: str, external_id: str, key: str | None) -> PriorIntake:
-        record = None if key is None else self._store.idempotency.get((client_id, key))
-        existing = self.get_by_external_id(client_id, external_id)
-        return PriorIntake(record, None if existing is None else existing.order_id)
+        priors = []
+        for client_id, external_id, key in asks:
+            record = None if key is None else self._store.idempotency.get((client_id, key))
+            existing = self.get_by_external_id(client_id, external_id)
+            priors.append(PriorIntake(record, None if existing is None else existing.order_id))
+        return priors
 
     def get(self, order_id: str) -> Order | None:
         return self._store.orders.get(order_id)

@@ -27,39 +27,11 @@ from lastmile.services.orders import (
     CreateOrder,
     OrderReceipt,
     OrderRequest,
-    create_order,
     create_orders,
 )
 from lastmile.services.unit_of_work import UnitOfWork
 
 GeocodeFn = Callable[[str], Geocode | None]
-
-
-def place_order(
-    *,
-    uow: UnitOfWork,
-    command: CreateOrder,
-    idempotency_key: str | None,
-    geocode: GeocodeFn | None,
-) -> OrderReceipt:
-    """Geocode the order's address unless it already has a position, then create it.
-
-    One transaction per order: validation (``created`` -> ``validated`` when the address
-    is trusted) happens in bulk when orders are released to sourcing
-    (``validate_placed_orders``), which keeps intake fast under load.
-
-    Parameters
-    ----------
-    uow
-        The unit of work.
-    command
-        The client's order.
-    idempotency_key
-        The request's ``Idempotency-Key`` header, if any.
-    geocode
-        Address string -> position with confidence (None: cannot place); None to skip.
-    """
-    return create_order(uow=uow, command=_placed(command, geocode), idempotency_key=idempotency_key)
 
 
 def place_orders(
@@ -68,7 +40,9 @@ def place_orders(
     """Geocode each order's address where needed, then create the group in one transaction.
 
     The API's group commit (``create_orders``): each request gets the answer
-    ``place_order`` would have given it alone.
+    ``create_order`` would have given it alone. Validation (``created`` -> ``validated``
+    when the address is trusted) happens in bulk when orders are released to sourcing
+    (``validate_placed_orders``), which keeps intake fast under load.
     """
     return create_orders(uow=uow, requests=geocode_requests(requests, geocode))
 

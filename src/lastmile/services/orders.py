@@ -7,10 +7,10 @@ nothing; the same key (or the same external id) with a different body is a ``Con
 Two identical requests racing each other are settled by the database's unique keys: the
 loser retries and finds the winner's order.
 
-Intake is the API's hottest write, so a brand-new order costs one look-up (key and external
-id together, ``orders.find_prior``), a SKU check the repository may answer from memory, and
-plain INSERTs of the order, its lines, its event and its key (``orders.insert_new``), not
-an ORM flush of a new object graph.
+Intake is the API's hottest write, so a group of orders (one, or what the API collected
+meanwhile) costs one look-up of keys and external ids (``orders.find_priors``), a SKU check
+the repository may answer from memory, and plain INSERTs of the orders, their lines,
+events and keys (``orders.insert_batch``), not an ORM flush of a new object graph.
 """
 
 from __future__ import annotations
@@ -191,16 +191,13 @@ def create_order(
         # database work belongs inside. Fresh objects per attempt: a stored order is
         # handed back detached and cannot be written twice.
         order = _new_order_or_error(command, new_id, now)
-        request = OrderRequest(command, idempotency_key)
         with uow:
-            writes = _Writes()
-            prior = uow.orders.find_prior(command.client_id, command.external_id, idempotency_key)
-            known = uow.skus.existing_ids([line.sku_id for line in command.lines])
-            receipt = _answer(uow, request, fingerprint, order, prior, known, writes, now)
-            if writes:
-                uow.orders.insert_batch(writes.orders, writes.records)
-                uow.commit()
-            return receipt
+            (outcome,) = _write_in(
+                uow, [(OrderRequest(command, idempotency_key), fingerprint, order)], now
+            )
+        if isinstance(outcome, DomainError):
+            raise outcome
+        return outcome
 
     return retry_on_conflict(attempt, attempts=5)
 
@@ -245,26 +242,9 @@ def create_orders(
         prepared.append((i, request, fingerprint, order))
     try:
         with uow:
-            priors = uow.orders.find_priors(
-                [
-                    (r.command.client_id, r.command.external_id, r.idempotency_key)
-                    for _, r, _, _ in prepared
-                ]
-            )
-            known = uow.skus.existing_ids(
-                [line.sku_id for _, r, _, _ in prepared for line in r.command.lines]
-            )
-            writes = _Writes()
-            for (i, request, fingerprint, order), prior in zip(prepared, priors, strict=True):
-                try:
-                    outcomes[i] = _answer(
-                        uow, request, fingerprint, order, prior, known, writes, now
-                    )
-                except (Conflict, InvalidValue, NotFound) as error:
-                    outcomes[i] = error
-            if writes:
-                uow.orders.insert_batch(writes.orders, writes.records)
-            uow.commit()
+            written = _write_in(uow, [(r, f, o) for _, r, f, o in prepared], now)
+        for (i, _, _, _), outcome in zip(prepared, written, strict=True):
+            outcomes[i] = outcome
     except ConcurrencyConflict:
         for i, request, _, order in prepared:
             try:
@@ -296,6 +276,31 @@ def _new_order_or_error(
     except InvalidValue as error:
         # Raised only after the replay and SKU checks, which answer first.
         return error
+
+
+def _write_in(
+    uow: UnitOfWork,
+    items: Sequence[tuple[OrderRequest, str, Order | InvalidValue]],
+    now: datetime | None,
+) -> list[OrderReceipt | DomainError]:
+    """Answer ``(request, fingerprint, new order)`` items in the open ``uow``, write what
+    they create in one go and commit it; each answer as the requests one by one would get.
+    """
+    priors = uow.orders.find_priors(
+        [(r.command.client_id, r.command.external_id, r.idempotency_key) for r, _, _ in items]
+    )
+    known = uow.skus.existing_ids([line.sku_id for r, _, _ in items for line in r.command.lines])
+    writes = _Writes()
+    outcomes: list[OrderReceipt | DomainError] = []
+    for (request, fingerprint, order), prior in zip(items, priors, strict=True):
+        try:
+            outcomes.append(_answer(uow, request, fingerprint, order, prior, known, writes, now))
+        except (Conflict, InvalidValue, NotFound) as error:
+            outcomes.append(error)
+    if writes:
+        uow.orders.insert_batch(writes.orders, writes.records)
+        uow.commit()
+    return outcomes
 
 
 @dataclass

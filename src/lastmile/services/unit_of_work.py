@@ -136,28 +136,19 @@ class StockRepository(Protocol):
 class OrderRepository(Protocol):
     def add(self, order: Order) -> None: ...
 
-    def insert_new(self, order: Order, record: IdempotencyRecord | None) -> None:
-        """Store a brand-new order with its lines, its pending events and ``record``.
-
-        The intake fast path: the order is written in the current transaction (its
-        events go to the outbox now and are cleared from it) and is not tracked for later
-        changes; a duplicate order id, external id or key raises as ``add`` would.
-        """
-        ...
-
     def insert_batch(self, orders: Sequence[Order], records: Sequence[IdempotencyRecord]) -> None:
-        """``insert_new`` for several orders, and ``records`` (keys of new or earlier orders).
+        """Store brand-new orders with their lines and pending events, and ``records``
+        (keys of new or earlier orders): a few statements for all of them.
 
-        The group commit's write: a few statements for the whole group, not a few per order.
+        The intake fast path: the orders are written in the current transaction (their
+        events go to the outbox now and are cleared from them) and are not tracked for
+        later changes; a duplicate order id, external id or key raises as ``add`` would.
         """
-        ...
-
-    def find_prior(self, client_id: str, external_id: str, key: str | None) -> PriorIntake:
-        """Return the stored key record and the order holding ``external_id``, if any."""
         ...
 
     def find_priors(self, asks: Sequence[tuple[str, str, str | None]]) -> list[PriorIntake]:
-        """``find_prior`` for each ``(client_id, external_id, key)``, in one or two look-ups."""
+        """For each ``(client_id, external_id, key)``: the stored key record and the order
+        already holding ``external_id``, if any, looked up together."""
         ...
 
     def get(self, order_id: str) -> Order | None: ...

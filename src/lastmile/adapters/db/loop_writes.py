@@ -53,11 +53,11 @@ class LoopWriter:
     def __init__(self, engine: Engine) -> None:
         self._loop = asyncio.get_running_loop()
         self._lock = writer_lock(engine)
-        self._sessions = make_session_factory(engine)
         self._async_engine: AsyncEngine | None = None
         if engine.dialect.name == "sqlite":
             if self._lock is None:
                 raise ValueError("a SQLite engine not made by make_engine has no write lock")
+            self._sessions = make_session_factory(engine)
         else:
             self._async_engine = make_async_engine(engine.url.render_as_string(hide_password=False))
             self._async_sessions = async_sessionmaker(

@@ -42,9 +42,6 @@ class SqlOrderRepository:
     def add(self, order: Order) -> None:
         self.session.add(order)
 
-    def insert_new(self, order: Order, record: IdempotencyRecord | None) -> None:
-        self.insert_batch([order], [] if record is None else [record])
-
     def insert_batch(self, orders: Sequence[Order], records: Sequence[IdempotencyRecord]) -> None:
         # Core INSERTs on the session's connection, the group's rows together: a flush of a
         # new object graph costs several times more CPU than the statements themselves,
@@ -74,7 +71,7 @@ class SqlOrderRepository:
                 make_transient_to_detached(line)
             make_transient_to_detached(order)
 
-    def find_prior(self, client_id: str, external_id: str, key: str | None) -> PriorIntake:
+    def _find_prior(self, client_id: str, external_id: str, key: str | None) -> PriorIntake:
         params = {"client_id": client_id, "external_id": external_id, "key": key}
         row = self.session.connection().execute(_prior_statement(key is not None), params).one()
         order_id, request_hash, response, created_at = row
@@ -86,7 +83,7 @@ class SqlOrderRepository:
     def find_priors(self, asks: Sequence[tuple[str, str, str | None]]) -> list[PriorIntake]:
         if len(asks) == 1:
             # One request (no load): the single cached statement beats two IN look-ups.
-            return [self.find_prior(*asks[0])]
+            return [self._find_prior(*asks[0])]
         conn = self.session.connection()
         externals: dict[str, set[str]] = {}
         keys: dict[str, set[str]] = {}
