@@ -2,17 +2,20 @@
 
 Building the day-plan index costs milliseconds per thousand stops, a quote well under one;
 so ``PromiseDesk`` keeps a snapshot (warehouses, available stock, today's and tomorrow's
-routes) and rebuilds it when it is older than ``max_age`` or when told the plan changed
-(after a re-optimisation or a disruption). Live soft holds survive a rebuild.
+routes), refreshes it in the background when it is older than ``max_age`` and rebuilds
+it when told the plan changed (after a re-optimisation or a disruption). Live soft holds
+survive both.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from lastmile.domain import Address, InvalidValue, OrderLine, Route
+from lastmile.domain import Address, InvalidValue, OrderLine, Route, Warehouse
 from lastmile.promise import (
     AreaConditions,
     Cart,
@@ -30,6 +33,8 @@ from lastmile.promise import (
 )
 from lastmile.services.unit_of_work import UnitOfWork
 from lastmile.tracking.store import TrackingRepository
+
+logger = logging.getLogger(__name__)
 
 
 def cart_for(*, uow: UnitOfWork, lines: Sequence[OrderLine], address: Address) -> Cart:
@@ -68,17 +73,26 @@ def _planned(route: Route, uow: UnitOfWork, travel: TravelModel) -> PlannedRoute
     )
 
 
-def build_engine(
+@dataclass(frozen=True)
+class PromiseSnapshot:
+    """What the engine is built on, as read from storage at one moment.
+
+    Its day-plan indexes take holds, so a snapshot backs one engine only (``engine_on``).
+    """
+
+    warehouses: list[Warehouse]
+    stock: dict[tuple[str, str], int]
+    plans: dict[date, DayPlanIndex]
+
+
+def read_snapshot(
     *,
     uow: UnitOfWork,
     now: datetime,
     policy: PromisePolicy | None = None,
-    cost: CostModel | None = None,
-    conditions: AreaConditions | None = None,
-    holds: HoldBook | None = None,
     travel: TravelModel | None = None,
-) -> PromiseEngine:
-    """Return a promise engine on the stored network, stock and routes of today and tomorrow."""
+) -> PromiseSnapshot:
+    """Read the network, available stock and the routes of today and tomorrow."""
     policy = policy or PromisePolicy()
     travel = travel or TravelModel()
     today = now.astimezone(policy.tz).date()
@@ -94,10 +108,22 @@ def build_engine(
             if day in (today, today + timedelta(days=1)):
                 by_day.setdefault(day, []).append(planned)
     plans = {day: DayPlanIndex(routes, travel) for day, routes in by_day.items()}
+    return PromiseSnapshot(warehouses, stock, plans)
+
+
+def engine_on(
+    snapshot: PromiseSnapshot,
+    *,
+    policy: PromisePolicy | None = None,
+    cost: CostModel | None = None,
+    conditions: AreaConditions | None = None,
+    holds: HoldBook | None = None,
+) -> PromiseEngine:
+    """Return an engine on ``snapshot``, with the live ``holds`` taking their room again."""
     engine = PromiseEngine(
-        warehouses=warehouses,
-        stock=stock,
-        plans=plans,
+        warehouses=snapshot.warehouses,
+        stock=snapshot.stock,
+        plans=snapshot.plans,
         cost=cost,
         policy=policy,
         conditions=conditions,
@@ -105,26 +131,52 @@ def build_engine(
     )
     # Holds taken on the previous snapshot keep their room on the routes of this one.
     for hold in list(engine.holds):
-        plan = plans.get(hold.delivery_date)
+        plan = snapshot.plans.get(hold.delivery_date)
         if plan is not None and hold.route_id in plan.route_ids:
             plan.hold(hold.route_id, detour_s=hold.detour_s, parcels=hold.parcels)
     return engine
 
 
+def build_engine(
+    *,
+    uow: UnitOfWork,
+    now: datetime,
+    policy: PromisePolicy | None = None,
+    cost: CostModel | None = None,
+    conditions: AreaConditions | None = None,
+    holds: HoldBook | None = None,
+    travel: TravelModel | None = None,
+) -> PromiseEngine:
+    """Return a promise engine on the stored network, stock and routes of today and tomorrow."""
+    snapshot = read_snapshot(uow=uow, now=now, policy=policy, travel=travel)
+    return engine_on(snapshot, policy=policy, cost=cost, conditions=conditions, holds=holds)
+
+
+def _in_a_thread(work: Callable[[], None]) -> None:
+    threading.Thread(target=work, daemon=True, name="promise-refresh").start()
+
+
 class PromiseDesk:
     """A warm promise engine shared by API requests; thread-safe.
+
+    A snapshot older than ``max_age`` is still quoted from while one background read
+    replaces it, so no query waits for the database because the clock moved on; one older
+    than twice ``max_age`` (the background read failed or lags) is rebuilt before quoting.
+    After ``invalidate`` (the plan changed) the next query always rebuilds.
 
     Parameters
     ----------
     uow_factory
         Opens units of work to read the snapshot.
     max_age
-        Rebuild the snapshot when it is older than this.
+        Refresh the snapshot when it is older than this.
     conditions
         Returns the disruptions in force at a moment (called on every rebuild).
     tracking
         Alternatively, opens the tracking store on a unit of work: the disruptions in force
         are then read from it on every rebuild.
+    in_background
+        Runs a refresh away from the caller (default: a daemon thread).
     """
 
     def __init__(
@@ -136,6 +188,7 @@ class PromiseDesk:
         cost: CostModel | None = None,
         conditions: Callable[[datetime], AreaConditions] | None = None,
         tracking: Callable[[UnitOfWork], TrackingRepository] | None = None,
+        in_background: Callable[[Callable[[], None]], None] = _in_a_thread,
     ) -> None:
         self.uow_factory = uow_factory
         self.max_age = max_age
@@ -147,9 +200,13 @@ class PromiseDesk:
             lambda _now: NoConditions()
         )
         self.holds = HoldBook()
+        self.in_background = in_background
         self._lock = threading.Lock()
         self._engine: PromiseEngine | None = None
         self._built_at: datetime | None = None
+        # Bumped by invalidate: a refresh that started before it may have read the old plan.
+        self._generation = 0
+        self._refreshing = False
 
     def _stored_disruptions(
         self, tracking: Callable[[UnitOfWork], TrackingRepository]
@@ -166,27 +223,58 @@ class PromiseDesk:
         """Drop the snapshot: the next query rebuilds it (call after the plan changes)."""
         with self._lock:
             self._engine = None
+            self._generation += 1
 
-    def _stale(self, now: datetime) -> bool:
+    def _usable(self, now: datetime) -> bool:
+        """Whether the snapshot may answer at ``now`` (perhaps while it is refreshed)."""
         return (
-            self._engine is None
-            or self._built_at is None
-            or now - self._built_at > self.max_age
-            or now < self._built_at
+            self._engine is not None
+            and self._built_at is not None
+            and self._built_at <= now <= self._built_at + 2 * self.max_age
         )
 
+    def _read(self, now: datetime) -> tuple[PromiseSnapshot, AreaConditions]:
+        snapshot = read_snapshot(uow=self.uow_factory(), now=now, policy=self.policy)
+        return snapshot, self.conditions(now)
+
+    def _bind(self, snapshot: PromiseSnapshot, conditions: AreaConditions, now: datetime) -> None:
+        # Under the lock: no hold can be placed or given back between the engine's
+        # re-application of the live holds and the swap.
+        self._engine = engine_on(
+            snapshot, policy=self.policy, cost=self.cost, conditions=conditions, holds=self.holds
+        )
+        self._built_at = now
+
     def _current(self, now: datetime) -> PromiseEngine:
-        if self._engine is None or self._stale(now):
-            self._engine = build_engine(
-                uow=self.uow_factory(),
-                now=now,
-                policy=self.policy,
-                cost=self.cost,
-                conditions=self.conditions(now),
-                holds=self.holds,
-            )
-            self._built_at = now
+        """The engine to quote from at ``now``; rebuilds in place when none is usable."""
+        if not self._usable(now):
+            self._bind(*self._read(now), now)
+        else:
+            self._refresh_if_old(now)
+        assert self._engine is not None
         return self._engine
+
+    def _refresh_if_old(self, now: datetime) -> None:
+        assert self._built_at is not None
+        if self._refreshing or now - self._built_at <= self.max_age:
+            return
+        self._refreshing = True
+        generation = self._generation
+
+        def refresh() -> None:
+            try:
+                read = self._read(now)
+            except Exception:
+                logger.exception("promise snapshot refresh failed; a later query retries")
+                read = None
+            with self._lock:
+                self._refreshing = False
+                # Not over a newer snapshot, nor one read after the plan changed.
+                fresh = self._built_at is None or self._built_at <= now
+                if read is not None and fresh and generation == self._generation:
+                    self._bind(*read, now)
+
+        self.in_background(refresh)
 
     def quote(self, cart: Cart, *, now: datetime | None = None) -> PromiseResult:
         """Return the options possible now for ``cart``."""
@@ -197,14 +285,15 @@ class PromiseDesk:
     def try_quote(self, cart: Cart, *, now: datetime | None = None) -> PromiseResult | None:
         """Quote on the warm snapshot without waiting; None when that would mean waiting.
 
-        None when the snapshot must be rebuilt (a database read) or another thread holds
-        the desk: an event loop can call this and hand only those cases to a thread.
+        None when no snapshot may answer (it must be read from the database first) or
+        another thread holds the desk: an event loop can call this and hand only those
+        cases to a thread.
         """
         now = now or datetime.now(UTC)
         if not self._lock.acquire(blocking=False):
             return None
         try:
-            if self._stale(now):
+            if not self._usable(now):
                 return None
             return self._current(now).quote(cart, now=now)
         finally:

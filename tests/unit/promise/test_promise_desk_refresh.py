@@ -1,0 +1,137 @@
+"""The desk refreshes an old snapshot in the background and keeps quoting meanwhile."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from lastmile.services.fakes import FakeUnitOfWork
+from lastmile.services.promise import PromiseDesk
+
+from .builders import at, cart
+from .test_promise_service import stored_world
+
+MAX_AGE = timedelta(seconds=30)
+
+
+class Deferred:
+    """Collects background work so a test decides when it runs."""
+
+    def __init__(self) -> None:
+        self.pending: list[Callable[[], None]] = []
+
+    def __call__(self, work: Callable[[], None]) -> None:
+        self.pending.append(work)
+
+    def run(self) -> None:
+        work, self.pending = self.pending, []
+        for job in work:
+            job()
+
+
+def reserve_last_unit(uow: FakeUnitOfWork) -> None:
+    with uow:
+        uow.stock.get("SKU1", "W1").reserve(1)  # type: ignore[union-attr]
+        uow.commit()
+
+
+def desk_on(uow: FakeUnitOfWork, later: Deferred) -> PromiseDesk:
+    desk = PromiseDesk(lambda: uow, max_age=MAX_AGE, in_background=later)
+    assert desk.quote(cart(), now=at(10)).options
+    return desk
+
+
+def test_an_old_snapshot_answers_while_one_refresh_reads_the_new_one() -> None:
+    uow, later = stored_world(units=1), Deferred()
+    desk = desk_on(uow, later)
+    reserve_last_unit(uow)
+    old = at(10) + MAX_AGE + timedelta(seconds=1)
+    # Past max_age: the queries answer at once from the snapshot, without a read.
+    assert desk.try_quote(cart(), now=old) is not None
+    assert desk.quote(cart(), now=old).options
+    assert len(later.pending) == 1, "one refresh in flight, however many queries"
+    later.run()
+    assert not desk.quote(cart(), now=old).options, "the refresh saw the reservation"
+    assert not later.pending
+
+
+def test_no_refresh_while_the_snapshot_is_young() -> None:
+    uow, later = stored_world(), Deferred()
+    desk = desk_on(uow, later)
+    desk.quote(cart(), now=at(10) + MAX_AGE)
+    assert not later.pending
+
+
+def test_a_snapshot_twice_max_age_old_is_rebuilt_before_quoting() -> None:
+    uow, later = stored_world(units=1), Deferred()
+    desk = desk_on(uow, later)
+    reserve_last_unit(uow)
+    too_old = at(10) + 2 * MAX_AGE + timedelta(seconds=1)
+    assert desk.try_quote(cart(), now=too_old) is None, "would wait for the database"
+    assert not desk.quote(cart(), now=too_old).options
+
+
+def test_a_refresh_that_began_before_invalidate_is_dropped() -> None:
+    uow, later = stored_world(units=1), Deferred()
+    desk = desk_on(uow, later)
+    old = at(10) + MAX_AGE + timedelta(seconds=1)
+    desk.quote(cart(), now=old)  # the refresh is scheduled...
+    reserve_last_unit(uow)
+    desk.invalidate()  # ...the plan changes...
+    assert not desk.quote(cart(), now=old).options  # ...and the next query rebuilt at once
+    with uow:
+        uow.stock.get("SKU1", "W1").release(1)  # type: ignore[union-attr]
+        uow.commit()
+    later.run()  # reads now, but began before invalidate: not bound
+    assert not desk.quote(cart(), now=old).options
+
+
+def test_a_hold_placed_during_the_refresh_keeps_its_stock() -> None:
+    uow, later = stored_world(units=1), Deferred()
+    desk = desk_on(uow, later)
+    old = at(10) + MAX_AGE + timedelta(seconds=1)
+    option = desk.quote(cart(), now=old).options[0]
+    desk.hold(cart(), option, now=old)
+    later.run()
+    assert not desk.quote(cart(), now=old).options, "the held unit stays held"
+
+
+def test_a_failed_refresh_is_logged_and_tried_again(caplog: pytest.LogCaptureFixture) -> None:
+    uow, later = stored_world(), Deferred()
+    fail = {"left": 0}
+
+    def factory() -> FakeUnitOfWork:
+        if fail["left"]:
+            fail["left"] -= 1
+            raise OSError("database restarting")
+        return uow
+
+    desk = PromiseDesk(factory, max_age=MAX_AGE, in_background=later)
+    desk.quote(cart(), now=at(10))
+    old = at(10) + MAX_AGE + timedelta(seconds=1)
+    desk.quote(cart(), now=old)
+    fail["left"] = 1
+    later.run()
+    assert "refresh failed" in caplog.text
+    assert desk.quote(cart(), now=old).options, "the old snapshot still answers"
+    assert len(later.pending) == 1, "the next query schedules another refresh"
+    later.run()
+    desk.quote(cart(), now=old)
+    assert not later.pending, "the refresh succeeded: the snapshot is young again"
+
+
+def test_the_default_refresh_runs_in_a_thread() -> None:
+    uow = stored_world(units=1)
+    desk = PromiseDesk(lambda: uow, max_age=MAX_AGE)
+    desk.quote(cart(), now=at(10))
+    reserve_last_unit(uow)
+    old = at(10) + MAX_AGE + timedelta(seconds=1)
+    assert desk.quote(cart(), now=old).options
+    for _ in range(200):
+        if not desk.quote(cart(), now=old).options:
+            break
+        time.sleep(0.01)
+    assert not desk.quote(cart(), now=old).options
