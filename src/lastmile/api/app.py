@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from lastmile.geo.geocoder import Geocoder
 
 HERE = Path(__file__).resolve().parent
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -168,12 +170,32 @@ class ApiContext:
         return stop
 
     def cached_sku_weights(self, max_age_s: float = 30.0) -> dict[str, float] | None:
-        """SKU weights by id when read less than ``max_age_s`` ago, else None."""
+        """SKU weights by id as last read, or None before the first read.
+
+        Past ``max_age_s`` they still answer while a background thread reads them again:
+        a promise query must not wait for the database because the clock moved on.
+        """
         cached = self.cache.get("sku_weights")
-        if cached is None or time.monotonic() - cached[0] > max_age_s:
+        if cached is None:
             return None
+        if time.monotonic() - cached[0] > max_age_s:
+            with self._lock:
+                start = not self.cache.get("sku_weights_refreshing")
+                self.cache["sku_weights_refreshing"] = True
+            if start:
+                threading.Thread(
+                    target=self._refresh_sku_weights, daemon=True, name="sku-weights"
+                ).start()
         result: dict[str, float] = cached[1]
         return result
+
+    def _refresh_sku_weights(self) -> None:
+        try:
+            self.sku_weights(0.0)
+        except Exception:
+            logger.exception("re-reading SKU weights failed; a later query retries")
+        finally:
+            self.cache["sku_weights_refreshing"] = False
 
     def sku_weights(self, max_age_s: float = 30.0) -> dict[str, float]:
         """SKU weights by id, re-read at most every ``max_age_s`` (or when a SKU is new)."""

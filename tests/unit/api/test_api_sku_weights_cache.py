@@ -1,0 +1,30 @@
+"""Promise queries read SKU weights from a cache that is refreshed behind them."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import FastAPI
+
+from lastmile.domain import Dimensions, Sku
+from lastmile.services.fakes import FakeUnitOfWork
+
+
+def test_old_weights_answer_at_once_while_a_thread_reads_them_again(
+    app: FastAPI, uow: FakeUnitOfWork
+) -> None:
+    ctx = app.state.ctx
+    assert ctx.cached_sku_weights() is None, "nothing read yet: the caller reads"
+    first = ctx.sku_weights()
+    assert set(first) == {"SKU1"}
+    with uow:
+        uow.skus.add(Sku("SKU2", "Plate", Dimensions(20, 20, 2), 0.7))
+        uow.commit()
+    assert ctx.cached_sku_weights() == first, "young weights are not read again"
+    ctx.cache["sku_weights"] = (time.monotonic() - 31.0, first)
+    assert ctx.cached_sku_weights() == first, "old weights still answer, without waiting"
+    deadline = time.monotonic() + 5
+    while "SKU2" not in (ctx.cached_sku_weights() or {}) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert ctx.cached_sku_weights() == {"SKU1": 0.4, "SKU2": 0.7}
+    assert not ctx.cache["sku_weights_refreshing"]
