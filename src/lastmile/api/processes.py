@@ -45,9 +45,13 @@ def _socket(host: str, port: int) -> socket.socket:
 def _worker(host: str, port: int, log_level: str, access_log: bool) -> None:
     import uvicorn
 
+    from lastmile.api.heap import freeze_startup_heap
+
     sock = _socket(host, port)
     sock.listen(_BACKLOG)
     config = uvicorn.Config(APP_FACTORY, factory=True, log_level=log_level, access_log=access_log)
+    config.load()  # builds the app now, so that it is frozen with the rest
+    freeze_startup_heap()
     uvicorn.Server(config).run(sockets=[sock])
 
 

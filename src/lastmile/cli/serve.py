@@ -58,6 +58,7 @@ def serve(
     import uvicorn
 
     from lastmile.api.app import create_app
+    from lastmile.api.heap import freeze_startup_heap
 
     with console.status("migrating the database"):
         settings, auth = _prepare(database_url)
@@ -76,6 +77,7 @@ def serve(
         relay_app = create_app(settings)
         stop = relay_app.state.ctx.start_relay()
         console.print(f"lastmile on http://{host}:{port} with {workers} workers")
+        freeze_startup_heap()  # the relay's pauses would delay webhooks and the live map
         try:
             _serve_processes(host, port, workers, log_level, access_log)
         finally:
@@ -89,6 +91,7 @@ def serve(
     # Webhooks and the dashboard's live feed come from the outbox, relayed every second.
     stop = app.state.ctx.start_relay()
     console.print(f"lastmile on http://{host}:{port}  (API docs at /docs)")
+    freeze_startup_heap()
     try:
         uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log)
     finally:
