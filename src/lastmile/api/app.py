@@ -35,7 +35,7 @@ from lastmile.services.intake import (
     place_orders,
 )
 from lastmile.services.orders import OrderRequest, create_orders
-from lastmile.services.promise import PromiseDesk
+from lastmile.services.promise import PromiseDesk, in_a_thread
 from lastmile.services.unit_of_work import UnitOfWork
 from lastmile.tracking.store import InMemoryTrackingRepository, TrackingRepository
 
@@ -93,7 +93,8 @@ class ApiContext:
     def promise_desk(self) -> PromiseDesk:
         """The warm promise engine shared by requests.
 
-        Its snapshot is rebuilt every 30 s, or at once after a plan or a disruption.
+        Its snapshot is refreshed in the background every 30 s, and rebuilt at once after
+        a plan or a disruption.
         """
         desk = self.cache.get("promise_desk")
         if desk is None:
@@ -103,7 +104,7 @@ class ApiContext:
                     # Disruptions are read from the same store the disruptions router
                     # writes to, so a posted closure reaches the quotes.
                     desk = self.cache["promise_desk"] = PromiseDesk(
-                        self.reader(), tracking=self.tracking
+                        self.reader(), tracking=self.tracking, in_background=in_a_thread
                     )
         result: PromiseDesk = desk
         return result

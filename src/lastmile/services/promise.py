@@ -152,17 +152,19 @@ def build_engine(
     return engine_on(snapshot, policy=policy, cost=cost, conditions=conditions, holds=holds)
 
 
-def _in_a_thread(work: Callable[[], None]) -> None:
+def in_a_thread(work: Callable[[], None]) -> None:
+    """Run ``work`` in a daemon thread (the desk's background refresh, for a server)."""
     threading.Thread(target=work, daemon=True, name="promise-refresh").start()
 
 
 class PromiseDesk:
     """A warm promise engine shared by API requests; thread-safe.
 
-    A snapshot older than ``max_age`` is still quoted from while one background read
-    replaces it, so no query waits for the database because the clock moved on; one older
-    than twice ``max_age`` (the background read failed or lags) is rebuilt before quoting.
-    After ``invalidate`` (the plan changed) the next query always rebuilds.
+    A snapshot older than ``max_age`` is rebuilt before quoting; with ``in_background`` it
+    is instead still quoted from while one background read replaces it, so that no query
+    waits for the database because the clock moved on, up to twice ``max_age`` (then the
+    background read failed or lags, and the query rebuilds). After ``invalidate`` (the
+    plan changed) the next query always rebuilds.
 
     Parameters
     ----------
@@ -176,7 +178,8 @@ class PromiseDesk:
         Alternatively, opens the tracking store on a unit of work: the disruptions in force
         are then read from it on every rebuild.
     in_background
-        Runs a refresh away from the caller (default: a daemon thread).
+        Runs a refresh away from the caller (``in_a_thread`` for a server). None: no
+        background refresh, so the answers on a simulated clock stay reproducible.
     """
 
     def __init__(
@@ -188,7 +191,7 @@ class PromiseDesk:
         cost: CostModel | None = None,
         conditions: Callable[[datetime], AreaConditions] | None = None,
         tracking: Callable[[UnitOfWork], TrackingRepository] | None = None,
-        in_background: Callable[[Callable[[], None]], None] = _in_a_thread,
+        in_background: Callable[[Callable[[], None]], None] | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.max_age = max_age
@@ -227,10 +230,11 @@ class PromiseDesk:
 
     def _usable(self, now: datetime) -> bool:
         """Whether the snapshot may answer at ``now`` (perhaps while it is refreshed)."""
+        served_for = 2 * self.max_age if self.in_background else self.max_age
         return (
             self._engine is not None
             and self._built_at is not None
-            and self._built_at <= now <= self._built_at + 2 * self.max_age
+            and self._built_at <= now <= self._built_at + served_for
         )
 
     def _read(self, now: datetime) -> tuple[PromiseSnapshot, AreaConditions]:
@@ -256,7 +260,7 @@ class PromiseDesk:
 
     def _refresh_if_old(self, now: datetime) -> None:
         assert self._built_at is not None
-        if self._refreshing or now - self._built_at <= self.max_age:
+        if not self.in_background or self._refreshing or now - self._built_at <= self.max_age:
             return
         self._refreshing = True
         generation = self._generation

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from lastmile.services.fakes import FakeUnitOfWork
-from lastmile.services.promise import PromiseDesk
+from lastmile.services.promise import PromiseDesk, in_a_thread
 
 from .builders import at, cart
 from .test_promise_service import stored_world
@@ -123,9 +123,9 @@ def test_a_failed_refresh_is_logged_and_tried_again(caplog: pytest.LogCaptureFix
     assert not later.pending, "the refresh succeeded: the snapshot is young again"
 
 
-def test_the_default_refresh_runs_in_a_thread() -> None:
+def test_in_a_thread_refreshes_in_a_thread() -> None:
     uow = stored_world(units=1)
-    desk = PromiseDesk(lambda: uow, max_age=MAX_AGE)
+    desk = PromiseDesk(lambda: uow, max_age=MAX_AGE, in_background=in_a_thread)
     desk.quote(cart(), now=at(10))
     reserve_last_unit(uow)
     old = at(10) + MAX_AGE + timedelta(seconds=1)
@@ -134,4 +134,15 @@ def test_the_default_refresh_runs_in_a_thread() -> None:
         if not desk.quote(cart(), now=old).options:
             break
         time.sleep(0.01)
+    assert not desk.quote(cart(), now=old).options
+
+
+def test_without_a_background_an_old_snapshot_is_rebuilt_before_quoting() -> None:
+    """On a simulated clock a thread's timing must not change the answers."""
+    uow = stored_world(units=1)
+    desk = PromiseDesk(lambda: uow, max_age=MAX_AGE)
+    desk.quote(cart(), now=at(10))
+    reserve_last_unit(uow)
+    old = at(10) + MAX_AGE + timedelta(seconds=1)
+    assert desk.try_quote(cart(), now=old) is None
     assert not desk.quote(cart(), now=old).options

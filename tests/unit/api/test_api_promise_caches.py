@@ -1,4 +1,4 @@
-"""Promise queries read SKU weights from a cache that is refreshed behind them."""
+"""Promise queries read from caches that are refreshed behind them, not on their path."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from lastmile.domain import Dimensions, Sku
 from lastmile.services.fakes import FakeUnitOfWork
+from lastmile.services.promise import in_a_thread
 
 
 def test_old_weights_answer_at_once_while_a_thread_reads_them_again(
@@ -28,3 +29,7 @@ def test_old_weights_answer_at_once_while_a_thread_reads_them_again(
         time.sleep(0.01)
     assert ctx.cached_sku_weights() == {"SKU1": 0.4, "SKU2": 0.7}
     assert not ctx.cache["sku_weights_refreshing"]
+
+
+def test_the_servers_promise_desk_refreshes_in_the_background(app: FastAPI) -> None:
+    assert app.state.ctx.promise_desk().in_background is in_a_thread
