@@ -70,6 +70,8 @@ class ApiContext:
     loop_writer: LoopWriter | None = None
     cache: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _weights_refresh: threading.Lock = field(default_factory=threading.Lock)
+    _weights_store: threading.Lock = field(default_factory=threading.Lock)
 
     def travel(self) -> TravelTimeSource:
         """The road network's travel times (with live conditions), built on first use."""
@@ -171,22 +173,27 @@ class ApiContext:
         return stop
 
     def cached_sku_weights(self, max_age_s: float = 30.0) -> dict[str, float] | None:
-        """SKU weights by id as last read, or None before the first read.
+        """SKU weights by id as last read; None before the first read or when too old.
 
         Past ``max_age_s`` they still answer while a background thread reads them again:
-        a promise query must not wait for the database because the clock moved on.
+        a promise query must not wait for the database because the clock moved on. Past
+        twice that (the background read failed or lags) the caller reads.
         """
         cached = self.cache.get("sku_weights")
         if cached is None:
             return None
-        if time.monotonic() - cached[0] > max_age_s:
-            with self._lock:
-                start = not self.cache.get("sku_weights_refreshing")
-                self.cache["sku_weights_refreshing"] = True
-            if start:
+        age = time.monotonic() - cached[0]
+        if age > 2 * max_age_s:
+            return None
+        # Its own lock, taken without waiting: the event loop calls this.
+        if age > max_age_s and self._weights_refresh.acquire(blocking=False):
+            try:
                 threading.Thread(
                     target=self._refresh_sku_weights, daemon=True, name="sku-weights"
                 ).start()
+            except Exception:
+                self._weights_refresh.release()
+                logger.exception("could not start re-reading SKU weights")
         result: dict[str, float] = cached[1]
         return result
 
@@ -196,7 +203,7 @@ class ApiContext:
         except Exception:
             logger.exception("re-reading SKU weights failed; a later query retries")
         finally:
-            self.cache["sku_weights_refreshing"] = False
+            self._weights_refresh.release()
 
     def sku_weights(self, max_age_s: float = 30.0) -> dict[str, float]:
         """SKU weights by id, re-read at most every ``max_age_s`` (or when a SKU is new)."""
@@ -204,7 +211,12 @@ class ApiContext:
         now = time.monotonic()
         if cached is None or now - cached[0] > max_age_s:
             weights = catalog.sku_weights(uow=self.reader()())
-            self.cache["sku_weights"] = cached = (now, weights)
+            with self._weights_store:
+                # Not over a read that began later and ended first.
+                latest = self.cache.get("sku_weights")
+                if latest is None or latest[0] <= now:
+                    self.cache["sku_weights"] = (now, weights)
+            cached = (now, weights)
         result: dict[str, float] = cached[1]
         return result
 

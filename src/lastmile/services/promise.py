@@ -253,38 +253,56 @@ class PromiseDesk:
         """The engine to quote from at ``now``; rebuilds in place when none is usable."""
         if not self._usable(now):
             self._bind(*self._read(now), now)
-        else:
-            self._refresh_if_old(now)
         assert self._engine is not None
         return self._engine
 
-    def _refresh_if_old(self, now: datetime) -> None:
-        assert self._built_at is not None
-        if not self.in_background or self._refreshing or now - self._built_at <= self.max_age:
-            return
+    def _due_refresh(self, now: datetime) -> Callable[[], None] | None:
+        """Under the lock: the refresh to start (after the lock is let go), if one is due."""
+        if (
+            not self.in_background
+            or self._refreshing
+            or self._built_at is None
+            or now - self._built_at <= self.max_age
+        ):
+            return None
         self._refreshing = True
         generation = self._generation
 
         def refresh() -> None:
+            read = None
             try:
                 read = self._read(now)
             except Exception:
                 logger.exception("promise snapshot refresh failed; a later query retries")
-                read = None
+            finally:
+                with self._lock:
+                    self._refreshing = False
+                    # Not over a newer snapshot, nor one read before the plan changed.
+                    fresh = self._built_at is None or self._built_at <= now
+                    if read is not None and fresh and generation == self._generation:
+                        self._bind(*read, now)
+
+        return refresh
+
+    def _start(self, refresh: Callable[[], None] | None) -> None:
+        if refresh is None or self.in_background is None:
+            return
+        try:
+            self.in_background(refresh)
+        except Exception:
+            # The quote stands; the next one past max_age tries again.
+            logger.exception("could not start a promise snapshot refresh")
             with self._lock:
                 self._refreshing = False
-                # Not over a newer snapshot, nor one read after the plan changed.
-                fresh = self._built_at is None or self._built_at <= now
-                if read is not None and fresh and generation == self._generation:
-                    self._bind(*read, now)
-
-        self.in_background(refresh)
 
     def quote(self, cart: Cart, *, now: datetime | None = None) -> PromiseResult:
         """Return the options possible now for ``cart``."""
         now = now or datetime.now(UTC)
         with self._lock:
-            return self._current(now).quote(cart, now=now)
+            result = self._current(now).quote(cart, now=now)
+            refresh = self._due_refresh(now)
+        self._start(refresh)
+        return result
 
     def try_quote(self, cart: Cart, *, now: datetime | None = None) -> PromiseResult | None:
         """Quote on the warm snapshot without waiting; None when that would mean waiting.
@@ -299,9 +317,12 @@ class PromiseDesk:
         try:
             if not self._usable(now):
                 return None
-            return self._current(now).quote(cart, now=now)
+            result = self._current(now).quote(cart, now=now)
+            refresh = self._due_refresh(now)
         finally:
             self._lock.release()
+        self._start(refresh)
+        return result
 
     def hold(self, cart: Cart, option: PromiseOption, *, now: datetime | None = None) -> Hold:
         """Hold a quoted option for ``policy.hold_ttl``."""

@@ -17,7 +17,8 @@ def test_the_startup_heap_is_frozen_and_later_objects_are_not() -> None:
     try:
         frozen = freeze_startup_heap()
         built_later = {"request": []}
-        assert frozen == gc.get_freeze_count() > 10_000
+        assert frozen > 10_000  # counted again below, less any frozen object freed since
+        assert gc.get_freeze_count() > 10_000
         assert not tracked(built_at_start)
         assert tracked(built_later)
     finally:

@@ -25,10 +25,17 @@ def test_old_weights_answer_at_once_while_a_thread_reads_them_again(
     ctx.cache["sku_weights"] = (time.monotonic() - 31.0, first)
     assert ctx.cached_sku_weights() == first, "old weights still answer, without waiting"
     deadline = time.monotonic() + 5
-    while "SKU2" not in (ctx.cached_sku_weights() or {}) and time.monotonic() < deadline:
+    while ctx._weights_refresh.locked() and time.monotonic() < deadline:
         time.sleep(0.01)
+    assert not ctx._weights_refresh.locked(), "the refresh ended"
     assert ctx.cached_sku_weights() == {"SKU1": 0.4, "SKU2": 0.7}
-    assert not ctx.cache["sku_weights_refreshing"]
+
+
+def test_weights_twice_too_old_are_read_by_the_caller(app: FastAPI) -> None:
+    ctx = app.state.ctx
+    first = ctx.sku_weights()
+    ctx.cache["sku_weights"] = (time.monotonic() - 61.0, first)
+    assert ctx.cached_sku_weights() is None
 
 
 def test_the_servers_promise_desk_refreshes_in_the_background(app: FastAPI) -> None:

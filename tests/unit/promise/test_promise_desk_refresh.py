@@ -89,14 +89,81 @@ def test_a_refresh_that_began_before_invalidate_is_dropped() -> None:
     assert not desk.quote(cart(), now=old).options
 
 
-def test_a_hold_placed_during_the_refresh_keeps_its_stock() -> None:
+def held_parcels(desk: PromiseDesk) -> float:
+    assert desk._engine is not None
+    return sum(float(plan.held_parcels.sum()) for plan in desk._engine.plans.values())
+
+
+def test_a_hold_placed_while_the_refresh_reads_keeps_its_stock_and_route_room() -> None:
     uow, later = stored_world(units=1), Deferred()
-    desk = desk_on(uow, later)
+    reading = {"hook": lambda: None}
+
+    def factory() -> FakeUnitOfWork:
+        reading["hook"]()
+        return uow
+
+    desk = PromiseDesk(factory, max_age=MAX_AGE, in_background=later)
     old = at(10) + MAX_AGE + timedelta(seconds=1)
-    option = desk.quote(cart(), now=old).options[0]
-    desk.hold(cart(), option, now=old)
+    option = next(o for o in desk.quote(cart(), now=at(10)).options if o.route_id)
+    desk.quote(cart(), now=old)
+    assert later.pending
+    reading["hook"] = lambda: desk.hold(cart(), option, now=old) and None
     later.run()
-    assert not desk.quote(cart(), now=old).options, "the held unit stays held"
+    reading["hook"] = lambda: None
+    assert held_parcels(desk) == 1, "the new snapshot's route room is held"
+    assert not desk.quote(cart(), now=old).options, "and so is the unit"
+
+
+def test_a_hold_given_back_while_the_refresh_reads_frees_the_route_room() -> None:
+    uow, later = stored_world(units=1), Deferred()
+    reading = {"hook": lambda: None}
+
+    def factory() -> FakeUnitOfWork:
+        reading["hook"]()
+        return uow
+
+    desk = PromiseDesk(factory, max_age=MAX_AGE, in_background=later)
+    old = at(10) + MAX_AGE + timedelta(seconds=1)
+    option = next(o for o in desk.quote(cart(), now=at(10)).options if o.route_id)
+    hold = desk.hold(cart(), option, now=at(10))
+    desk.quote(cart(), now=old)
+    assert later.pending
+    reading["hook"] = lambda: desk.release(hold.hold_id)
+    later.run()
+    assert held_parcels(desk) == 0
+    assert desk.quote(cart(), now=old).options
+
+
+def test_a_refresh_may_run_at_once_in_the_caller() -> None:
+    """The desk starts a refresh only after letting go of its lock: no deadlock."""
+    uow = stored_world(units=1)
+    desk = PromiseDesk(lambda: uow, max_age=MAX_AGE, in_background=lambda work: work())
+    desk.quote(cart(), now=at(10))
+    reserve_last_unit(uow)
+    old = at(10) + MAX_AGE + timedelta(seconds=1)
+    assert desk.quote(cart(), now=old).options, "answered from the old snapshot"
+    assert not desk.quote(cart(), now=old).options, "then refreshed"
+
+
+def test_a_refresh_that_cannot_start_leaves_the_quote_and_the_next_one_tries(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    uow, later = stored_world(), Deferred()
+    starts = {"fail": True}
+
+    def background(work: Callable[[], None]) -> None:
+        if starts["fail"]:
+            raise RuntimeError("can't start new thread")
+        later(work)
+
+    desk = PromiseDesk(lambda: uow, max_age=MAX_AGE, in_background=background)
+    desk.quote(cart(), now=at(10))
+    old = at(10) + MAX_AGE + timedelta(seconds=1)
+    assert desk.quote(cart(), now=old).options
+    assert "could not start" in caplog.text
+    starts["fail"] = False
+    desk.quote(cart(), now=old)
+    assert len(later.pending) == 1
 
 
 def test_a_failed_refresh_is_logged_and_tried_again(caplog: pytest.LogCaptureFixture) -> None:
@@ -130,7 +197,7 @@ def test_in_a_thread_refreshes_in_a_thread() -> None:
     reserve_last_unit(uow)
     old = at(10) + MAX_AGE + timedelta(seconds=1)
     assert desk.quote(cart(), now=old).options
-    for _ in range(200):
+    for _ in range(500):
         if not desk.quote(cart(), now=old).options:
             break
         time.sleep(0.01)
