@@ -55,7 +55,8 @@ def _stored(engine: Engine, client: str) -> tuple[list[tuple[str, int]], int, li
     with make_uow_factory(engine)() as uow:
         orders = [o for o in uow.orders.list() if o.client_id == client]
         ids = {o.order_id for o in orders}
-        events = [e for e in uow.outbox.unrelayed() if e.aggregate_id in ids]
+        # Every example's events stay in the file: read them all, not the first page.
+        events = [e for e in uow.outbox.unrelayed(limit=1_000_000) if e.aggregate_id in ids]
         keys = [k for k in ("k1", "k2", "k3") if uow.idempotency.get(client, k) is not None]
     return sorted((o.external_id, o.total_units) for o in orders), len(events), keys
 
