@@ -14,7 +14,8 @@ client, idempotency key per client) are enforced.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime
 from types import TracebackType
@@ -32,7 +33,12 @@ from lastmile.domain import (
     Vehicle,
     Warehouse,
 )
-from lastmile.services.unit_of_work import DuplicateKey, IdempotencyRecord, PriorIntake
+from lastmile.services.unit_of_work import (
+    DuplicateKey,
+    IdempotencyRecord,
+    PriorIntake,
+    status_set,
+)
 
 T = TypeVar("T")
 
@@ -228,10 +234,19 @@ class FakeOrderRepository:
             if o.client_id == client_id and o.external_id in wanted
         }
 
-    def list(self, *, status: OrderStatus | None = None, limit: int | None = None) -> list[Order]:
-        found = [o for o in self._store.orders.values() if status is None or o.status is status]
+    def list(
+        self,
+        *,
+        status: OrderStatus | Collection[OrderStatus] | None = None,
+        limit: int | None = None,
+    ) -> list[Order]:
+        wanted = status_set(status)
+        found = [o for o in self._store.orders.values() if wanted is None or o.status in wanted]
         found.sort(key=lambda o: (o.placed_at, o.order_id))
         return found[:limit] if limit is not None else found
+
+    def count_by_status(self) -> dict[OrderStatus, int]:
+        return dict(Counter(o.status for o in self._store.orders.values()))
 
     def page(
         self,
@@ -274,6 +289,10 @@ class FakeShipmentRepository:
 
     def get(self, shipment_id: str) -> Shipment | None:
         return self._store.shipments.get(shipment_id)
+
+    def get_many(self, shipment_ids: Sequence[str]) -> dict[str, Shipment]:
+        known = self._store.shipments
+        return {sid: known[sid] for sid in shipment_ids if sid in known}
 
     def list(
         self, *, warehouse_id: str | None = None, delivery_date: str | None = None

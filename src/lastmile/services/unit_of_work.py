@@ -20,7 +20,7 @@ from __future__ import annotations
 import builtins
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -133,6 +133,17 @@ class StockRepository(Protocol):
         ...
 
 
+def status_set(
+    status: OrderStatus | Collection[OrderStatus] | None,
+) -> frozenset[OrderStatus] | None:
+    """The statuses a ``status`` filter asks for; None for all."""
+    if status is None:
+        return None
+    if isinstance(status, OrderStatus):  # a str, so a Collection too
+        return frozenset((status,))
+    return frozenset(status)
+
+
 class OrderRepository(Protocol):
     def add(self, order: Order) -> None: ...
 
@@ -159,8 +170,17 @@ class OrderRepository(Protocol):
         ...
 
     def list(
-        self, *, status: OrderStatus | None = None, limit: int | None = None
-    ) -> list[Order]: ...
+        self,
+        *,
+        status: OrderStatus | Collection[OrderStatus] | None = None,
+        limit: int | None = None,
+    ) -> list[Order]:
+        """Orders in ``status`` (one or any of several), oldest placed first."""
+        ...
+
+    def count_by_status(self) -> dict[OrderStatus, int]:
+        """How many orders are in each status (statuses without any are left out)."""
+        ...
 
     def page(
         self,
@@ -182,6 +202,10 @@ class IdempotencyRepository(Protocol):
 class ShipmentRepository(Protocol):
     def add(self, shipment: Shipment) -> None: ...
     def get(self, shipment_id: str) -> Shipment | None: ...
+
+    def get_many(self, shipment_ids: Sequence[str]) -> dict[str, Shipment]:
+        """The stored shipments among ``shipment_ids``, by id (unknown ids left out)."""
+        ...
 
     def list(
         self, *, warehouse_id: str | None = None, delivery_date: str | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     any_,
     bindparam,
+    func,
     literal,
     null,
     select,
@@ -32,7 +33,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from lastmile.adapters.db import tables as t
 from lastmile.adapters.db.repositories import cached_insert, event_rows, page_of
 from lastmile.domain import Order, OrderStatus
-from lastmile.services.unit_of_work import IdempotencyRecord, PriorIntake
+from lastmile.services.unit_of_work import IdempotencyRecord, PriorIntake, status_set
 
 
 class SqlOrderRepository:
@@ -139,14 +140,25 @@ class SqlOrderRepository:
             found.update((o.external_id, o) for o in self.session.scalars(stmt))
         return found
 
-    def list(self, *, status: OrderStatus | None = None, limit: int | None = None) -> list[Order]:
+    def list(
+        self,
+        *,
+        status: OrderStatus | Collection[OrderStatus] | None = None,
+        limit: int | None = None,
+    ) -> list[Order]:
         c = t.orders.c
         stmt = select(Order).order_by(c.placed_at, c.order_id)
-        if status is not None:
-            stmt = stmt.where(c.status == status)
+        wanted = status_set(status)
+        if wanted is not None:
+            stmt = stmt.where(c.status.in_(sorted(wanted)))
         if limit is not None:
             stmt = stmt.limit(limit)
         return list(self.session.scalars(stmt))
+
+    def count_by_status(self) -> dict[OrderStatus, int]:
+        c = t.orders.c
+        rows = self.session.execute(select(c.status, func.count()).group_by(c.status))
+        return {OrderStatus(status): n for status, n in rows}
 
     def page(
         self,

@@ -247,6 +247,15 @@ class SqlShipmentRepository:
     def get(self, shipment_id: str) -> Shipment | None:
         return self.session.get(Shipment, shipment_id)
 
+    def get_many(self, shipment_ids: Sequence[str]) -> dict[str, Shipment]:
+        c = t.shipments.c
+        wanted = sorted(set(shipment_ids))
+        found: dict[str, Shipment] = {}
+        for i in range(0, len(wanted), 500):  # bounded IN lists
+            stmt = select(Shipment).where(c.shipment_id.in_(wanted[i : i + 500]))
+            found.update((s.shipment_id, s) for s in self.session.scalars(stmt))
+        return found
+
     def list(
         self, *, warehouse_id: str | None = None, delivery_date: str | None = None
     ) -> list[Shipment]:
