@@ -71,7 +71,8 @@ def order_board(
 
     The dashboard asks again on every delivery, so this reads what the board shows, not the
     history: counts are counted by the database, and only open orders and the shipments of
-    open stops are loaded (measured on SQLite with 20,000 stored orders: 2.9 s before).
+    open stops are loaded (``python -m benchmarks.list_pages``: 46 ms with 1,000 open of
+    20,000 stored orders on SQLite, where loading every order takes 1.4 s).
     """
     now = now or datetime.now(UTC)
     with uow:
