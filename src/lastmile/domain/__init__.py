@@ -15,13 +15,14 @@ from lastmile.domain.fleet import Capacity, Shift, Vehicle
 from lastmile.domain.geo import GeoPoint, haversine_m
 from lastmile.domain.ledger import MovementKind, StockLevel, StockMovement
 from lastmile.domain.order import DeliveryOption, Order, OrderLine
-from lastmile.domain.route import Route, Stop, StopStatus
+from lastmile.domain.route import OPEN_STOPS, Route, Stop, StopStatus
 from lastmile.domain.shipment import Parcel, ParcelItem, ProofMethod, Shipment
 from lastmile.domain.status import OrderStatus, can_transition, check_transition
 from lastmile.domain.time_window import TimeWindow
 from lastmile.domain.warehouse import Warehouse
 
 __all__ = [
+    "OPEN_STOPS",
     "Address",
     "Capacity",
     "Conflict",

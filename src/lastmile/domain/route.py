@@ -18,6 +18,10 @@ class StopStatus(StrEnum):
     SKIPPED = "skipped"
 
 
+# Stops a van has still to make.
+OPEN_STOPS = frozenset({StopStatus.PLANNED, StopStatus.ARRIVED})
+
+
 # Mapped by the storage adapter, which needs __dict__: no slots.
 @dataclass
 class Stop:

@@ -6,7 +6,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from lastmile.domain import Order, OrderStatus, Route, Shipment, Stop, StopStatus, TimeWindow
+from lastmile.domain import (
+    OPEN_STOPS,
+    Order,
+    OrderStatus,
+    Route,
+    Shipment,
+    Stop,
+    StopStatus,
+    TimeWindow,
+)
 from lastmile.services.unit_of_work import UnitOfWork
 
 AT_RISK_MARGIN = timedelta(minutes=15)
@@ -52,7 +61,6 @@ class Kpis:
 
 
 OPEN_STATES = (OrderStatus.CREATED, OrderStatus.VALIDATED, OrderStatus.BACKORDERED)
-OPEN_STOP = (StopStatus.PLANNED, StopStatus.ARRIVED)
 
 
 def order_board(
@@ -125,14 +133,14 @@ def _order_exceptions(orders: list[Order], review_threshold: float) -> list[Boar
 def _open_stops_with_windows(
     uow: UnitOfWork,
 ) -> Iterator[tuple[Route, Stop, Shipment, TimeWindow]]:
-    routes = uow.routes.list()
+    routes = uow.routes.list(open_only=True)
     wanted = [
-        sid for r in routes for st in r.stops if st.status in OPEN_STOP for sid in st.shipment_ids
+        sid for r in routes for st in r.stops if st.status in OPEN_STOPS for sid in st.shipment_ids
     ]
     shipments = uow.shipments.get_many(wanted)
     for route in routes:
         for stop in route.stops:
-            if stop.status not in OPEN_STOP:
+            if stop.status not in OPEN_STOPS:
                 continue
             for sid in stop.shipment_ids:
                 shipment = shipments.get(sid)

@@ -143,7 +143,7 @@ def post_disruption(
         )
         affected: list[Route] = []
         where: dict[str, GeoPoint] = {}
-        for route in uow.routes.list():
+        for route in uow.routes.list(open_only=True):
             if not any(s.status in OPEN for s in route.stops):
                 continue
             position = positions.get(route.vehicle_id) or _assumed_position(route)

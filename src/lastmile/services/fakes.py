@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from lastmile.domain import (
+    OPEN_STOPS,
     DomainEvent,
     Order,
     OrderStatus,
@@ -353,13 +354,28 @@ class FakeRouteRepository:
     def get(self, route_id: str) -> Route | None:
         return self._store.routes.get(route_id)
 
-    def list(self, *, vehicle_id: str | None = None, driver_id: str | None = None) -> list[Route]:
+    def list(
+        self,
+        *,
+        vehicle_id: str | None = None,
+        driver_id: str | None = None,
+        open_only: bool = False,
+        since: datetime | None = None,
+    ) -> list[Route]:
         return [
             r
             for _, r in sorted(self._store.routes.items())
             if (vehicle_id is None or r.vehicle_id == vehicle_id)
             and (driver_id is None or r.driver_id == driver_id)
+            and (not open_only or not r.stops or any(s.status in OPEN_STOPS for s in r.stops))
+            and (since is None or not r.stops or any(s.arrival >= since for s in r.stops))
         ]
+
+    def carrying(self, shipment_id: str) -> Route | None:
+        for _, route in sorted(self._store.routes.items()):
+            if any(shipment_id in stop.shipment_ids for stop in route.stops):
+                return route
+        return None
 
     def page(
         self,

@@ -13,9 +13,9 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from lastmile.domain import Address, InvalidValue, OrderLine, Route, Warehouse
+from lastmile.domain import Address, InvalidValue, OrderLine, Route, Shipment, Warehouse
 from lastmile.promise import (
     AreaConditions,
     Cart,
@@ -49,7 +49,9 @@ def cart_for(*, uow: UnitOfWork, lines: Sequence[OrderLine], address: Address) -
     return Cart(tuple(lines), address, weight_kg=max(weight, 0.001))
 
 
-def _planned(route: Route, uow: UnitOfWork, travel: TravelModel) -> PlannedRoute | None:
+def _planned(
+    route: Route, uow: UnitOfWork, travel: TravelModel, shipments: dict[str, Shipment]
+) -> PlannedRoute | None:
     vehicle = uow.vehicles.get(route.vehicle_id)
     warehouse = uow.warehouses.get(route.depot_id)
     if vehicle is None or warehouse is None or warehouse.location is None:
@@ -64,7 +66,7 @@ def _planned(route: Route, uow: UnitOfWork, travel: TravelModel) -> PlannedRoute
         ends = [
             sh.window.end
             for sid in stop.shipment_ids
-            if (sh := uow.shipments.get(sid)) is not None and sh.window is not None
+            if (sh := shipments.get(sid)) is not None and sh.window is not None
         ]
         if ends:
             deadlines[stop.stop_id] = min(ends)
@@ -96,12 +98,19 @@ def read_snapshot(
     policy = policy or PromisePolicy()
     travel = travel or TravelModel()
     today = now.astimezone(policy.tz).date()
+    # A route of today or tomorrow has a stop after today's start (or none yet): the
+    # days before stay in the database.
+    today_began = datetime.combine(today, time.min, policy.tz)
     with uow:
         warehouses = uow.warehouses.list()
         stock = {(lvl.warehouse_id, lvl.sku_id): lvl.available for lvl in uow.stock.list()}
         by_day: dict[date, list[PlannedRoute]] = {}
-        for route in uow.routes.list():
-            planned = _planned(route, uow, travel)
+        routes = uow.routes.list(since=today_began)
+        shipments = uow.shipments.get_many(
+            [sid for r in routes for stop in r.stops for sid in stop.shipment_ids]
+        )
+        for route in routes:
+            planned = _planned(route, uow, travel, shipments)
             if planned is None:
                 continue
             day = planned.start.astimezone(policy.tz).date()

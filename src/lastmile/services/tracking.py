@@ -5,21 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from lastmile.domain import GeoPoint, NotFound, Route
+from lastmile.domain import GeoPoint, NotFound
 from lastmile.geo.travel import TravelTimeSource
 from lastmile.services.unit_of_work import UnitOfWork
 from lastmile.tracking.eta import retime
 from lastmile.tracking.evidence import ChainProblem, verify_chain
 from lastmile.tracking.store import TrackingRepository
 from lastmile.tracking.view import TrackingView, build_view, looks_like_token
-
-
-def route_of_shipment(uow: UnitOfWork, shipment_id: str) -> Route | None:
-    """Return the route whose stops carry the shipment, if it is routed."""
-    for route in uow.routes.list():
-        if any(shipment_id in stop.shipment_ids for stop in route.stops):
-            return route
-    return None
 
 
 def track(
@@ -48,7 +40,7 @@ def track(
         shipment = uow.shipments.get(shipment_id) if shipment_id else None
         if shipment is None or shipment.tracking_token != token:
             raise NotFound("tracking", "token")
-        route = route_of_shipment(uow, shipment.shipment_id)
+        route = uow.routes.carrying(shipment.shipment_id)
         position = (positions or {}).get(route.vehicle_id) if route is not None else None
         if route is not None and position is not None and travel is not None:
             route = retime(route, position=position, now=now, travel=travel).route

@@ -239,8 +239,24 @@ class RouteRepository(Protocol):
     def add(self, route: Route) -> None: ...
     def get(self, route_id: str) -> Route | None: ...
     def list(
-        self, *, vehicle_id: str | None = None, driver_id: str | None = None
-    ) -> list[Route]: ...
+        self,
+        *,
+        vehicle_id: str | None = None,
+        driver_id: str | None = None,
+        open_only: bool = False,
+        since: datetime | None = None,
+    ) -> list[Route]:
+        """Routes by id, filtered in storage so that history is not loaded.
+
+        ``open_only``: routes with a stop still to visit (planned or arrived); ``since``:
+        routes with a stop arriving at or after it. Routes without stops (a van's trip
+        with nothing on it yet) pass both.
+        """
+        ...
+
+    def carrying(self, shipment_id: str) -> Route | None:
+        """The route (the first by id) one of whose stops carries ``shipment_id``."""
+        ...
 
     def delete(self, route_id: str) -> None: ...
 

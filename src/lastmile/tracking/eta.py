@@ -7,10 +7,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from lastmile.domain.geo import GeoPoint
-from lastmile.domain.route import Route, Stop, StopStatus
+from lastmile.domain.route import OPEN_STOPS, Route, Stop
 from lastmile.geo.travel import TravelTimeSource
 
-OPEN = (StopStatus.PLANNED, StopStatus.ARRIVED)
+OPEN = OPEN_STOPS
 
 
 @dataclass(frozen=True, slots=True)

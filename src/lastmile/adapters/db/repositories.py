@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import json
 import weakref
 from collections.abc import Sequence
 from datetime import datetime
@@ -15,8 +16,12 @@ from sqlalchemy import (
     FromClause,
     Insert,
     Table,
+    Text,
+    cast,
+    exists,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -25,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from lastmile.adapters.db import tables as t
 from lastmile.domain import (
+    OPEN_STOPS,
     DomainEvent,
     MovementKind,
     Route,
@@ -323,9 +329,42 @@ class SqlRouteRepository:
     def get(self, route_id: str) -> Route | None:
         return self.session.get(Route, route_id)
 
-    def list(self, *, vehicle_id: str | None = None, driver_id: str | None = None) -> list[Route]:
-        stmt = select(Route).where(*self._filters(vehicle_id, driver_id))
-        return list(self.session.scalars(stmt.order_by(t.routes.c.route_id)))
+    def list(
+        self,
+        *,
+        vehicle_id: str | None = None,
+        driver_id: str | None = None,
+        open_only: bool = False,
+        since: datetime | None = None,
+    ) -> list[Route]:
+        where = self._filters(vehicle_id, driver_id)
+        c, s = t.routes.c, t.stops.c
+        if open_only or since is not None:
+            # Decided on the stops table, before any route and its stops are loaded.
+            stops_wanted: list[ColumnElement[bool]] = []
+            if open_only:
+                stops_wanted.append(s.status.in_(sorted(OPEN_STOPS)))
+            if since is not None:
+                stops_wanted.append(s.arrival >= since)
+            no_stops = ~exists().where(s.route_id == c.route_id)
+            for condition in stops_wanted:
+                where.append(or_(c.route_id.in_(select(s.route_id).where(condition)), no_stops))
+        stmt = select(Route).where(*where)
+        return list(self.session.scalars(stmt.order_by(c.route_id)))
+
+    def carrying(self, shipment_id: str) -> Route | None:
+        s = t.stops.c
+        # Stops keep their shipment ids as a JSON list: match the id's JSON text in the
+        # database, then check the candidates properly.
+        text = cast(s.shipment_ids, Text).contains(json.dumps(shipment_id), autoescape=True)
+        candidates = select(s.route_id).where(text)
+        if not shipment_id.isascii():  # a JSON writer may have kept it unescaped
+            candidates = select(s.route_id)
+        stmt = select(Route).where(t.routes.c.route_id.in_(candidates))
+        for route in self.session.scalars(stmt.order_by(t.routes.c.route_id)):
+            if any(shipment_id in stop.shipment_ids for stop in route.stops):
+                return route
+        return None
 
     def page(
         self,
