@@ -13,7 +13,6 @@ from lastmile.domain import (
     Route,
     Shipment,
     Stop,
-    StopStatus,
     TimeWindow,
 )
 from lastmile.services.unit_of_work import UnitOfWork
@@ -148,62 +147,40 @@ def _open_stops_with_windows(
                     yield route, stop, shipment, shipment.window
 
 
-def _on_time(route: Route, windows: dict[str, tuple[datetime, datetime]]) -> tuple[int, int]:
-    done = on_time = 0
-    for stop in route.stops:
-        if stop.status is not StopStatus.DELIVERED:
-            continue
-        done += 1
-        limits = [windows[s] for s in stop.shipment_ids if s in windows]
-        if all(start <= stop.arrival <= end for start, end in limits):
-            on_time += 1
-    return done, on_time
-
-
 def kpis(*, uow: UnitOfWork) -> Kpis:
     """Compute the KPI panel from stored orders, routes and shipments.
 
     ``on_time_rate`` is the share of delivered stops whose recorded arrival lies inside
     every window of the shipments handed over there (1.0 when nothing is delivered yet).
+    Everything is counted or summed in storage, or read as plain rows: no route, stop or
+    shipment is loaded whole (``python -m benchmarks.list_pages``).
     """
     with uow:
         counts = uow.orders.count_by_status()
-        routes = uow.routes.list()
-        delivered_to = [
-            sid
-            for r in routes
-            for st in r.stops
-            if st.status is StopStatus.DELIVERED
-            for sid in st.shipment_ids
-        ]
-        shipments = uow.shipments.get_many(delivered_to)
+        routes = uow.routes.summaries()
+        delivered = uow.routes.delivered_stops()
+        windows = uow.shipments.windows([sid for d in delivered for sid in d.shipment_ids])
     by_status = {status.value: n for status, n in counts.items()}
-    windows = {
-        sid: (s.window.start, s.window.end) for sid, s in shipments.items() if s.window is not None
-    }
-    done = on_time = 0
-    per_route: list[RouteKpi] = []
-    for route in sorted(routes, key=lambda r: r.route_id):
-        d, t = _on_time(route, windows)
-        done, on_time = done + d, on_time + t
-        per_route.append(
-            RouteKpi(
-                route.route_id,
-                route.vehicle_id,
-                len(route.stops),
-                sum(s.status is StopStatus.DELIVERED for s in route.stops),
-                route.distance_m / 1000.0,
-            )
+    on_time = sum(
+        all(
+            windows[sid].start <= stop.arrival <= windows[sid].end
+            for sid in stop.shipment_ids
+            if sid in windows
         )
+        for stop in delivered
+    )
     return Kpis(
         orders_total=sum(by_status.values()),
         orders_by_status=dict(sorted(by_status.items())),
         delivered=by_status.get(OrderStatus.DELIVERED.value, 0),
-        failed_attempts=sum(s.status is StopStatus.FAILED for r in routes for s in r.stops),
-        on_time_rate=on_time / done if done else 1.0,
+        failed_attempts=sum(r.failed for r in routes),
+        on_time_rate=on_time / len(delivered) if delivered else 1.0,
         routes=len(routes),
         distance_km=sum(r.distance_m for r in routes) / 1000.0,
         cost=sum(r.cost for r in routes),
         co2_kg=sum(r.co2_kg for r in routes),
-        stops_by_route=per_route,
+        stops_by_route=[
+            RouteKpi(r.route_id, r.vehicle_id, r.stops, r.delivered, r.distance_m / 1000.0)
+            for r in routes
+        ],
     )

@@ -31,13 +31,17 @@ from lastmile.domain import (
     Sku,
     StockLevel,
     StockMovement,
+    StopStatus,
+    TimeWindow,
     Vehicle,
     Warehouse,
 )
 from lastmile.services.unit_of_work import (
+    DeliveredStop,
     DuplicateKey,
     IdempotencyRecord,
     PriorIntake,
+    RouteSummary,
     status_set,
 )
 
@@ -295,6 +299,13 @@ class FakeShipmentRepository:
         known = self._store.shipments
         return {sid: known[sid] for sid in shipment_ids if sid in known}
 
+    def windows(self, shipment_ids: Sequence[str]) -> dict[str, TimeWindow]:
+        return {
+            sid: shipment.window
+            for sid, shipment in self.get_many(shipment_ids).items()
+            if shipment.window is not None
+        }
+
     def list(
         self, *, warehouse_id: str | None = None, delivery_date: str | None = None
     ) -> list[Shipment]:
@@ -376,6 +387,29 @@ class FakeRouteRepository:
             if any(shipment_id in stop.shipment_ids for stop in route.stops):
                 return route
         return None
+
+    def summaries(self) -> builtins.list[RouteSummary]:
+        return [
+            RouteSummary(
+                r.route_id,
+                r.vehicle_id,
+                r.distance_m,
+                r.cost,
+                r.co2_kg,
+                len(r.stops),
+                sum(s.status is StopStatus.DELIVERED for s in r.stops),
+                sum(s.status is StopStatus.FAILED for s in r.stops),
+            )
+            for _, r in sorted(self._store.routes.items())
+        ]
+
+    def delivered_stops(self) -> builtins.list[DeliveredStop]:
+        return [
+            DeliveredStop(s.arrival, tuple(s.shipment_ids))
+            for _, r in sorted(self._store.routes.items())
+            for s in r.stops
+            if s.status is StopStatus.DELIVERED
+        ]
 
     def page(
         self,

@@ -35,6 +35,7 @@ from lastmile.domain import (
     Sku,
     StockLevel,
     StockMovement,
+    TimeWindow,
     Vehicle,
     Warehouse,
 )
@@ -75,6 +76,28 @@ class PriorIntake:
 
     record: IdempotencyRecord | None
     order_id: str | None
+
+
+@dataclass(frozen=True)
+class RouteSummary:
+    """A route's figures and how many of its stops are in each outcome, without its stops."""
+
+    route_id: str
+    vehicle_id: str
+    distance_m: float
+    cost: float
+    co2_kg: float
+    stops: int
+    delivered: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class DeliveredStop:
+    """When a delivered stop was made, and what was handed over there."""
+
+    arrival: datetime
+    shipment_ids: tuple[str, ...]
 
 
 class WarehouseRepository(Protocol):
@@ -207,6 +230,10 @@ class ShipmentRepository(Protocol):
         """The stored shipments among ``shipment_ids``, by id (unknown ids left out)."""
         ...
 
+    def windows(self, shipment_ids: Sequence[str]) -> dict[str, TimeWindow]:
+        """The delivery windows of ``shipment_ids``, by id (those without one left out)."""
+        ...
+
     def list(
         self, *, warehouse_id: str | None = None, delivery_date: str | None = None
     ) -> list[Shipment]: ...
@@ -256,6 +283,14 @@ class RouteRepository(Protocol):
 
     def carrying(self, shipment_id: str) -> Route | None:
         """The route (the first by id) one of whose stops carries ``shipment_id``."""
+        ...
+
+    def summaries(self) -> builtins.list[RouteSummary]:
+        """Every route's figures and stop counts, by route id, counted in storage."""
+        ...
+
+    def delivered_stops(self) -> builtins.list[DeliveredStop]:
+        """Every delivered stop's arrival and shipments, without loading routes."""
         ...
 
     def delete(self, route_id: str) -> None: ...

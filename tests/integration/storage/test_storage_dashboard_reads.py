@@ -18,6 +18,7 @@ from lastmile.domain import (
     OrderStatus,
     Shipment,
     Sku,
+    TimeWindow,
     Warehouse,
 )
 
@@ -56,8 +57,9 @@ def _stored(engine: Engine) -> None:
                     order.transition(step)
                 uow.orders.add(order)
         for sid in ("SH1", "SH2", "SH3"):
+            window = TimeWindow(T0, T0 + timedelta(hours=2)) if sid != "SH2" else None
             uow.shipments.add(
-                Shipment(sid, "W1", Address("1 Main St"), ["O1"], DeliveryOption.NEXT_DAY, "d")
+                Shipment(sid, "W1", Address("1 Main St"), ["O1"], DeliveryOption.SLOT, "d", window)
             )
         uow.commit()
 
@@ -91,3 +93,13 @@ def test_shipments_are_read_by_id_in_one_statement(engine: Engine) -> None:
     assert sorted(found) == ["SH1", "SH3"]
     assert all(s.shipment_id == sid for sid, s in found.items())
     assert sum("FROM shipments" in s for s in statements) == 1
+
+
+def test_shipment_windows_are_read_by_id(engine: Engine) -> None:
+    _stored(engine)
+    with make_uow_factory(engine)() as uow:
+        windows = uow.shipments.windows(["SH1", "SH2", "SH3", "SH-unknown"])
+    assert windows == {
+        "SH1": TimeWindow(T0, T0 + timedelta(hours=2)),
+        "SH3": TimeWindow(T0, T0 + timedelta(hours=2)),
+    }

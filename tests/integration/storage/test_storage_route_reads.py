@@ -9,7 +9,19 @@ import pytest
 from sqlalchemy import Engine, event
 
 from lastmile.bootstrap import make_uow_factory
-from lastmile.domain import GeoPoint, Route, Stop, StopStatus
+from lastmile.domain import (
+    Address,
+    DeliveryOption,
+    GeoPoint,
+    Route,
+    Shipment,
+    Stop,
+    StopStatus,
+    TimeWindow,
+    Warehouse,
+)
+from lastmile.services import dashboard
+from lastmile.services.fakes import FakeUnitOfWork
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -110,3 +122,68 @@ def test_finding_the_route_of_a_shipment_loads_no_other_route(engine: Engine) ->
     finally:
         event.remove(Route, "load", record)
     assert loaded == ["R-today"]
+
+
+def test_route_summaries_count_stops_in_the_database(engine: Engine) -> None:
+    _store(engine)
+    with make_uow_factory(engine)() as uow:
+        summaries = uow.routes.summaries()
+    assert [(s.route_id, s.stops, s.delivered, s.failed) for s in summaries] == [
+        ("R-empty", 0, 0, 0),
+        ("R-late", 2, 0, 1),
+        ("R-old", 1, 1, 0),
+        ("R-today", 2, 1, 0),
+    ]
+    assert all(isinstance(s.stops, int) and s.vehicle_id.startswith("V") for s in summaries)
+
+
+def test_delivered_stops_are_read_as_rows(engine: Engine) -> None:
+    _store(engine)
+    with make_uow_factory(engine)() as uow:
+        delivered = uow.routes.delivered_stops()
+    assert [(d.arrival, d.shipment_ids) for d in delivered] == [
+        (T0 - timedelta(days=2), ("S1",)),
+        (T0, ("S2",)),
+    ]
+
+
+def _shipments() -> list[Shipment]:
+    """The shipments of ``_store``'s stops: some delivered inside their window, some not."""
+    out = []
+    for n, sid in enumerate(["S1", "S2", "S10", "S_1", "S%", "S3", "Sé"]):
+        start = {"S1": T0 - timedelta(days=2), "S2": T0 + timedelta(hours=1)}.get(
+            sid, T0 + timedelta(hours=n - 3)
+        )
+        out.append(
+            Shipment(
+                sid,
+                "W1",
+                Address("1 Main St"),
+                [f"O-{n}"],
+                DeliveryOption.SLOT,
+                "d",
+                TimeWindow(start, start + timedelta(hours=2)),
+            )
+        )
+    return out
+
+
+def test_the_kpi_panel_and_board_on_the_database_equal_those_in_memory(engine: Engine) -> None:
+    _store(engine)
+    fake = FakeUnitOfWork()
+    with make_uow_factory(engine)() as uow, fake:
+        uow.warehouses.add(Warehouse("W1", "Canton", GeoPoint(39.28, -76.57)))
+        for shipment in _shipments():
+            uow.shipments.add(shipment)
+            fake.shipments.add(shipment)
+        for route in uow.routes.list():
+            fake.routes.add(route)
+        uow.commit()
+        fake.commit()
+    stored = dashboard.kpis(uow=make_uow_factory(engine)())
+    assert stored == dashboard.kpis(uow=fake)
+    assert (stored.on_time_rate, stored.failed_attempts, stored.routes) == (0.5, 1, 4)
+    now = T0 + timedelta(days=1)  # every open stop's window has closed
+    board = dashboard.order_board(uow=make_uow_factory(engine)(), review_threshold=0.6, now=now)
+    assert board == dashboard.order_board(uow=fake, review_threshold=0.6, now=now)
+    assert {x.order_id for x in board.exceptions} == {"O-4", "O-5", "O-6"}

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Insert,
     Table,
     Text,
+    case,
     cast,
     exists,
     func,
@@ -38,9 +39,12 @@ from lastmile.domain import (
     Sku,
     StockLevel,
     StockMovement,
+    StopStatus,
+    TimeWindow,
     Vehicle,
     Warehouse,
 )
+from lastmile.services.unit_of_work import DeliveredStop, RouteSummary
 
 E = TypeVar("E")
 
@@ -253,6 +257,19 @@ class SqlShipmentRepository:
     def get(self, shipment_id: str) -> Shipment | None:
         return self.session.get(Shipment, shipment_id)
 
+    def windows(self, shipment_ids: Sequence[str]) -> dict[str, TimeWindow]:
+        c = t.shipments.c
+        wanted = sorted(set(shipment_ids))
+        found: dict[str, TimeWindow] = {}
+        for i in range(0, len(wanted), 500):  # bounded IN lists
+            stmt = select(c.shipment_id, c.window_start, c.window_end).where(
+                c.shipment_id.in_(wanted[i : i + 500]), c.window_start.is_not(None)
+            )
+            found.update(
+                (sid, TimeWindow(start, end)) for sid, start, end in self.session.execute(stmt)
+            )
+        return found
+
     def get_many(self, shipment_ids: Sequence[str]) -> dict[str, Shipment]:
         c = t.shipments.c
         wanted = sorted(set(shipment_ids))
@@ -365,6 +382,32 @@ class SqlRouteRepository:
             if any(shipment_id in stop.shipment_ids for stop in route.stops):
                 return route
         return None
+
+    def summaries(self) -> builtins.list[RouteSummary]:
+        c, s = t.routes.c, t.stops.c
+
+        def counted(status: StopStatus) -> Any:
+            return func.coalesce(func.sum(case((s.status == status, 1), else_=0)), 0)
+
+        figures = (c.route_id, c.vehicle_id, c.distance_m, c.cost, c.co2_kg)
+        stmt = (
+            select(
+                *figures,
+                func.count(s.stop_id),
+                counted(StopStatus.DELIVERED),
+                counted(StopStatus.FAILED),
+            )
+            .select_from(t.routes.outerjoin(t.stops, s.route_id == c.route_id))
+            .group_by(*figures)
+            .order_by(c.route_id)
+        )
+        return [RouteSummary(*row) for row in self.session.execute(stmt)]
+
+    def delivered_stops(self) -> builtins.list[DeliveredStop]:
+        s = t.stops.c
+        stmt = select(s.arrival, s.shipment_ids).where(s.status == StopStatus.DELIVERED)
+        stmt = stmt.order_by(s.route_id, s.position)
+        return [DeliveredStop(arrival, tuple(ids)) for arrival, ids in self.session.execute(stmt)]
 
     def page(
         self,
