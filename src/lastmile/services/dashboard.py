@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from lastmile.domain import (
-    OPEN_STOPS,
-    Order,
-    OrderStatus,
-    Route,
-    Shipment,
-    Stop,
-    TimeWindow,
-)
+from lastmile.domain import OPEN_STOPS, Order, OrderStatus, Shipment
 from lastmile.services.unit_of_work import UnitOfWork
 
 AT_RISK_MARGIN = timedelta(minutes=15)
@@ -85,23 +76,42 @@ def order_board(
     with uow:
         counts = uow.orders.count_by_status()
         exceptions = _order_exceptions(uow.orders.list(status=OPEN_STATES), review_threshold)
-        for route, stop, shipment, window in _open_stops_with_windows(uow):
-            if len(exceptions) >= max_exceptions:
-                break
-            if stop.arrival - window.end > -AT_RISK_MARGIN or now > window.end:
-                for oid in shipment.order_ids:
-                    order = uow.orders.get(oid)
-                    exceptions.append(
-                        BoardException(
-                            "at_risk_window",
-                            oid,
-                            order.external_id if order else oid,
-                            f"{route.vehicle_id} arrives {stop.arrival:%H:%M}, window "
-                            f"ends {window.end:%H:%M}",
-                        )
-                    )
+        exceptions += _at_risk(uow, now, max_exceptions - len(exceptions))
     by_status = {status.value: n for status, n in counts.items()}
     return OrderBoard(dict(sorted(by_status.items())), exceptions[:max_exceptions])
+
+
+def _at_risk(uow: UnitOfWork, now: datetime, room: int) -> list[BoardException]:
+    """Orders on open stops late for their window or within AT_RISK_MARGIN of it."""
+    stops = uow.routes.stop_rows(OPEN_STOPS)
+    windows = uow.shipments.windows([sid for stop in stops for sid in stop.shipment_ids])
+    risky = [
+        (stop, sid, window)
+        for stop in stops
+        for sid in stop.shipment_ids
+        if (window := windows.get(sid)) is not None
+        and (stop.arrival - window.end > -AT_RISK_MARGIN or now > window.end)
+    ][: max(room, 0)]  # every shipment carries an order: no more are listed
+    # Read whole only for what is listed, in one read each.
+    shipments = uow.shipments.get_many([sid for _, sid, _ in risky])
+    listed = [
+        (stop, window, oid) for stop, sid, window in risky for oid in _orders_of(shipments, sid)
+    ]
+    orders = uow.orders.get_many([oid for _, _, oid in listed])
+    return [
+        BoardException(
+            "at_risk_window",
+            oid,
+            orders[oid].external_id if oid in orders else oid,
+            f"{stop.vehicle_id} arrives {stop.arrival:%H:%M}, window ends {window.end:%H:%M}",
+        )
+        for stop, window, oid in listed
+    ]
+
+
+def _orders_of(shipments: dict[str, Shipment], shipment_id: str) -> list[str]:
+    shipment = shipments.get(shipment_id)
+    return shipment.order_ids if shipment is not None else []
 
 
 def _order_exceptions(orders: list[Order], review_threshold: float) -> list[BoardException]:
@@ -129,24 +139,6 @@ def _order_exceptions(orders: list[Order], review_threshold: float) -> list[Boar
     return exceptions
 
 
-def _open_stops_with_windows(
-    uow: UnitOfWork,
-) -> Iterator[tuple[Route, Stop, Shipment, TimeWindow]]:
-    routes = uow.routes.list(open_only=True)
-    wanted = [
-        sid for r in routes for st in r.stops if st.status in OPEN_STOPS for sid in st.shipment_ids
-    ]
-    shipments = uow.shipments.get_many(wanted)
-    for route in routes:
-        for stop in route.stops:
-            if stop.status not in OPEN_STOPS:
-                continue
-            for sid in stop.shipment_ids:
-                shipment = shipments.get(sid)
-                if shipment is not None and shipment.window is not None:
-                    yield route, stop, shipment, shipment.window
-
-
 def kpis(*, uow: UnitOfWork) -> Kpis:
     """Compute the KPI panel from stored orders, routes and shipments.
 
@@ -158,23 +150,14 @@ def kpis(*, uow: UnitOfWork) -> Kpis:
     with uow:
         counts = uow.orders.count_by_status()
         routes = uow.routes.summaries()
-        delivered = uow.routes.delivered_stops()
-        windows = uow.shipments.windows([sid for d in delivered for sid in d.shipment_ids])
+        delivered, on_time = uow.routes.delivered_on_time()
     by_status = {status.value: n for status, n in counts.items()}
-    on_time = sum(
-        all(
-            windows[sid].start <= stop.arrival <= windows[sid].end
-            for sid in stop.shipment_ids
-            if sid in windows
-        )
-        for stop in delivered
-    )
     return Kpis(
         orders_total=sum(by_status.values()),
         orders_by_status=dict(sorted(by_status.items())),
         delivered=by_status.get(OrderStatus.DELIVERED.value, 0),
         failed_attempts=sum(r.failed for r in routes),
-        on_time_rate=on_time / len(delivered) if delivered else 1.0,
+        on_time_rate=on_time / delivered if delivered else 1.0,
         routes=len(routes),
         distance_km=sum(r.distance_m for r in routes) / 1000.0,
         cost=sum(r.cost for r in routes),

@@ -37,11 +37,11 @@ from lastmile.domain import (
     Warehouse,
 )
 from lastmile.services.unit_of_work import (
-    DeliveredStop,
     DuplicateKey,
     IdempotencyRecord,
     PriorIntake,
     RouteSummary,
+    StopRow,
     status_set,
 )
 
@@ -231,6 +231,10 @@ class FakeOrderRepository:
                 return order
         return None
 
+    def get_many(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        known = self._store.orders
+        return {oid: known[oid] for oid in order_ids if oid in known}
+
     def get_by_external_ids(self, client_id: str, external_ids: Sequence[str]) -> dict[str, Order]:
         wanted = set(external_ids)
         return {
@@ -403,12 +407,30 @@ class FakeRouteRepository:
             for _, r in sorted(self._store.routes.items())
         ]
 
-    def delivered_stops(self) -> builtins.list[DeliveredStop]:
-        return [
-            DeliveredStop(s.arrival, tuple(s.shipment_ids))
-            for _, r in sorted(self._store.routes.items())
+    def delivered_on_time(self) -> tuple[int, int]:
+        shipments = self._store.shipments
+        delivered = [
+            s
+            for r in self._store.routes.values()
             for s in r.stops
             if s.status is StopStatus.DELIVERED
+        ]
+        on_time = sum(
+            all(
+                w.start <= stop.arrival <= w.end
+                for sid in stop.shipment_ids
+                if sid in shipments and (w := shipments[sid].window) is not None
+            )
+            for stop in delivered
+        )
+        return len(delivered), on_time
+
+    def stop_rows(self, statuses: Collection[StopStatus]) -> builtins.list[StopRow]:
+        return [
+            StopRow(r.route_id, r.vehicle_id, s.arrival, tuple(s.shipment_ids))
+            for _, r in sorted(self._store.routes.items())
+            for s in r.stops
+            if s.status in statuses
         ]
 
     def page(

@@ -35,6 +35,7 @@ from lastmile.domain import (
     Sku,
     StockLevel,
     StockMovement,
+    StopStatus,
     TimeWindow,
     Vehicle,
     Warehouse,
@@ -93,9 +94,11 @@ class RouteSummary:
 
 
 @dataclass(frozen=True)
-class DeliveredStop:
-    """When a delivered stop was made, and what was handed over there."""
+class StopRow:
+    """A stop as a plain row: its route's ids, when it is (or was) made, what goes there."""
 
+    route_id: str
+    vehicle_id: str
     arrival: datetime
     shipment_ids: tuple[str, ...]
 
@@ -187,6 +190,10 @@ class OrderRepository(Protocol):
 
     def get(self, order_id: str) -> Order | None: ...
     def get_by_external_id(self, client_id: str, external_id: str) -> Order | None: ...
+
+    def get_many(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        """The stored orders among ``order_ids``, by id (unknown ids left out)."""
+        ...
 
     def get_by_external_ids(self, client_id: str, external_ids: Sequence[str]) -> dict[str, Order]:
         """Return the stored orders among ``external_ids``, keyed by external id."""
@@ -289,8 +296,13 @@ class RouteRepository(Protocol):
         """Every route's figures and stop counts, by route id, counted in storage."""
         ...
 
-    def delivered_stops(self) -> builtins.list[DeliveredStop]:
-        """Every delivered stop's arrival and shipments, without loading routes."""
+    def stop_rows(self, statuses: Collection[StopStatus]) -> builtins.list[StopRow]:
+        """Every stop in one of ``statuses``, by route id and position, as plain rows."""
+        ...
+
+    def delivered_on_time(self) -> tuple[int, int]:
+        """How many stops were delivered, and how many of them arrived inside the window of
+        every shipment handed over there (shipments without a window set no limit)."""
         ...
 
     def delete(self, route_id: str) -> None: ...

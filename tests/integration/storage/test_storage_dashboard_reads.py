@@ -103,3 +103,11 @@ def test_shipment_windows_are_read_by_id(engine: Engine) -> None:
         "SH1": TimeWindow(T0, T0 + timedelta(hours=2)),
         "SH3": TimeWindow(T0, T0 + timedelta(hours=2)),
     }
+
+
+def test_orders_are_read_by_id(engine: Engine) -> None:
+    _stored(engine)
+    with make_uow_factory(engine)() as uow:
+        found = uow.orders.get_many(["O3", "O1", "O1", "O-unknown"])
+        assert {oid: o.external_id for oid, o in found.items()} == {"O1": "ext-1", "O3": "ext-3"}
+        assert [line.sku_id for line in found["O1"].lines] == ["S1"]

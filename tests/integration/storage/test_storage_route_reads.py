@@ -10,6 +10,7 @@ from sqlalchemy import Engine, event
 
 from lastmile.bootstrap import make_uow_factory
 from lastmile.domain import (
+    OPEN_STOPS,
     Address,
     DeliveryOption,
     GeoPoint,
@@ -137,14 +138,16 @@ def test_route_summaries_count_stops_in_the_database(engine: Engine) -> None:
     assert all(isinstance(s.stops, int) and s.vehicle_id.startswith("V") for s in summaries)
 
 
-def test_delivered_stops_are_read_as_rows(engine: Engine) -> None:
+def test_stops_are_read_as_rows_by_status(engine: Engine) -> None:
     _store(engine)
     with make_uow_factory(engine)() as uow:
-        delivered = uow.routes.delivered_stops()
-    assert [(d.arrival, d.shipment_ids) for d in delivered] == [
-        (T0 - timedelta(days=2), ("S1",)),
-        (T0, ("S2",)),
+        delivered = uow.routes.stop_rows({StopStatus.DELIVERED})
+        still_to_make = uow.routes.stop_rows(OPEN_STOPS)
+    assert [(d.route_id, d.vehicle_id, d.arrival, d.shipment_ids) for d in delivered] == [
+        ("R-old", "V1", T0 - timedelta(days=2), ("S1",)),
+        ("R-today", "V3", T0, ("S2",)),
     ]
+    assert [d.shipment_ids for d in still_to_make] == [("S%",), ("Sé", "S3")]
 
 
 def _shipments() -> list[Shipment]:
@@ -187,3 +190,32 @@ def test_the_kpi_panel_and_board_on_the_database_equal_those_in_memory(engine: E
     board = dashboard.order_board(uow=make_uow_factory(engine)(), review_threshold=0.6, now=now)
     assert board == dashboard.order_board(uow=fake, review_threshold=0.6, now=now)
     assert {x.order_id for x in board.exceptions} == {"O-4", "O-5", "O-6"}
+
+
+def test_punctuality_is_counted_in_the_database(engine: Engine) -> None:
+    window = TimeWindow(T0, T0 + timedelta(hours=1))
+    cases = {  # stop: (arrival, shipments handed over)
+        "at the window's end": (T0 + timedelta(hours=1), ["W"]),
+        "a second late for one of two": (T0 + timedelta(hours=1, seconds=1), ["W", "W2"]),
+        "no window, unknown shipment": (T0 - timedelta(days=1), ["NW", "gone"]),
+        "before the window opens": (T0 - timedelta(minutes=1), ["W3"]),
+    }
+    with make_uow_factory(engine)() as uow:
+        uow.warehouses.add(Warehouse("W1", "Canton", GeoPoint(39.28, -76.57)))
+        for sid, w in (("W", window), ("NW", None), ("W3", window)):
+            uow.shipments.add(
+                Shipment(sid, "W1", Address("1 Main St"), ["O"], DeliveryOption.SLOT, "d", w)
+            )
+        late = TimeWindow(T0 - timedelta(hours=2), T0 + timedelta(hours=1))
+        uow.shipments.add(
+            Shipment("W2", "W1", Address("2 Main St"), ["O"], DeliveryOption.SLOT, "d", late)
+        )
+        stops = [
+            Stop(name, GeoPoint(39.3, -76.6), ids, at, at, status=StopStatus.DELIVERED)
+            for name, (at, ids) in cases.items()
+        ]
+        stops.append(Stop("open", GeoPoint(39.3, -76.6), ["W"], T0, T0))
+        uow.routes.add(Route("R", "V", "W1", stops))
+        uow.commit()
+    with make_uow_factory(engine)() as uow:
+        assert uow.routes.delivered_on_time() == (4, 2)

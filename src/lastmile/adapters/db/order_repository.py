@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from lastmile.adapters.db import tables as t
-from lastmile.adapters.db.repositories import cached_insert, event_rows, page_of
+from lastmile.adapters.db.repositories import cached_insert, event_rows, in_chunks, page_of
 from lastmile.domain import Order, OrderStatus
 from lastmile.services.unit_of_work import IdempotencyRecord, PriorIntake, status_set
 
@@ -131,13 +131,17 @@ class SqlOrderRepository:
 
     def get_by_external_ids(self, client_id: str, external_ids: Sequence[str]) -> dict[str, Order]:
         c = t.orders.c
-        wanted = sorted(set(external_ids))
         found: dict[str, Order] = {}
-        for i in range(0, len(wanted), 500):
-            stmt = select(Order).where(
-                c.client_id == client_id, c.external_id.in_(wanted[i : i + 500])
-            )
+        for chunk in in_chunks(external_ids):
+            stmt = select(Order).where(c.client_id == client_id, c.external_id.in_(chunk))
             found.update((o.external_id, o) for o in self.session.scalars(stmt))
+        return found
+
+    def get_many(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        found: dict[str, Order] = {}
+        for chunk in in_chunks(order_ids):
+            stmt = select(Order).where(t.orders.c.order_id.in_(chunk))
+            found.update((o.order_id, o) for o in self.session.scalars(stmt))
         return found
 
     def list(

@@ -7,7 +7,7 @@ import builtins
 import functools
 import json
 import weakref
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -44,9 +44,17 @@ from lastmile.domain import (
     Vehicle,
     Warehouse,
 )
-from lastmile.services.unit_of_work import DeliveredStop, RouteSummary
+from lastmile.services.unit_of_work import RouteSummary, StopRow
 
 E = TypeVar("E")
+
+
+def in_chunks(ids: Iterable[str], size: int = 500) -> Iterator[list[str]]:
+    """The distinct ``ids``, sorted, in lists short enough for one ``IN``."""
+    wanted = sorted(set(ids))
+    for i in range(0, len(wanted), size):
+        yield wanted[i : i + size]
+
 
 # SKU ids known to be stored, per engine. Rows of ``skus`` are only ever added (no code
 # path deletes one, and order lines reference them), so a hit needs no query; a miss
@@ -259,11 +267,10 @@ class SqlShipmentRepository:
 
     def windows(self, shipment_ids: Sequence[str]) -> dict[str, TimeWindow]:
         c = t.shipments.c
-        wanted = sorted(set(shipment_ids))
         found: dict[str, TimeWindow] = {}
-        for i in range(0, len(wanted), 500):  # bounded IN lists
+        for chunk in in_chunks(shipment_ids):
             stmt = select(c.shipment_id, c.window_start, c.window_end).where(
-                c.shipment_id.in_(wanted[i : i + 500]), c.window_start.is_not(None)
+                c.shipment_id.in_(chunk), c.window_start.is_not(None)
             )
             found.update(
                 (sid, TimeWindow(start, end)) for sid, start, end in self.session.execute(stmt)
@@ -272,10 +279,9 @@ class SqlShipmentRepository:
 
     def get_many(self, shipment_ids: Sequence[str]) -> dict[str, Shipment]:
         c = t.shipments.c
-        wanted = sorted(set(shipment_ids))
         found: dict[str, Shipment] = {}
-        for i in range(0, len(wanted), 500):  # bounded IN lists
-            stmt = select(Shipment).where(c.shipment_id.in_(wanted[i : i + 500]))
+        for chunk in in_chunks(shipment_ids):
+            stmt = select(Shipment).where(c.shipment_id.in_(chunk))
             found.update((s.shipment_id, s) for s in self.session.scalars(stmt))
         return found
 
@@ -403,11 +409,41 @@ class SqlRouteRepository:
         )
         return [RouteSummary(*row) for row in self.session.execute(stmt)]
 
-    def delivered_stops(self) -> builtins.list[DeliveredStop]:
-        s = t.stops.c
-        stmt = select(s.arrival, s.shipment_ids).where(s.status == StopStatus.DELIVERED)
-        stmt = stmt.order_by(s.route_id, s.position)
-        return [DeliveredStop(arrival, tuple(ids)) for arrival, ids in self.session.execute(stmt)]
+    def delivered_on_time(self) -> tuple[int, int]:
+        s, sh = t.stops.c, t.shipments.c
+        # A stop keeps its shipment ids as a JSON list: unnest it in the database.
+        unnest = (
+            func.json_each
+            if self.session.get_bind().dialect.name == "sqlite"
+            else func.json_array_elements_text
+        )
+        ids = unnest(s.shipment_ids).table_valued("value")
+        late = (
+            exists()
+            .select_from(ids.join(t.shipments, sh.shipment_id == ids.c.value))
+            .where(
+                sh.window_start.is_not(None),
+                or_(s.arrival < sh.window_start, s.arrival > sh.window_end),
+            )
+        )
+        stmt = select(func.count(), func.coalesce(func.sum(case((late, 0), else_=1)), 0)).where(
+            s.status == StopStatus.DELIVERED
+        )
+        delivered, on_time = self.session.execute(stmt).one()
+        return int(delivered), int(on_time)
+
+    def stop_rows(self, statuses: Collection[StopStatus]) -> builtins.list[StopRow]:
+        c, s = t.routes.c, t.stops.c
+        stmt = (
+            select(s.route_id, c.vehicle_id, s.arrival, s.shipment_ids)
+            .join_from(t.stops, t.routes, s.route_id == c.route_id)
+            .where(s.status.in_(sorted(statuses)))
+            .order_by(s.route_id, s.position)
+        )
+        return [
+            StopRow(route_id, vehicle_id, arrival, tuple(ids))
+            for route_id, vehicle_id, arrival, ids in self.session.execute(stmt)
+        ]
 
     def page(
         self,
