@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from lastmile.domain import (
+    OPEN_STOPS,
     Order,
     OrderStatus,
     Route,
@@ -253,24 +254,22 @@ def list_routes(
 def route_of_driver(*, uow: UnitOfWork, driver_id: str) -> Route:
     """Return the driver's route (the one with stops still to visit first)."""
     with uow:
-        mine = uow.routes.list(driver_id=driver_id)
+        live = [
+            r
+            for r in uow.routes.list(driver_id=driver_id, open_only=True)
+            if any(s.status in OPEN_STOPS for s in r.stops)
+        ]
+        # The driver's finished days are read only when nothing is left to do.
+        mine = live or uow.routes.list(driver_id=driver_id)
     if not mine:
         raise NotFound("route for driver", driver_id)
-    open_first = sorted(
-        mine,
-        key=lambda r: (
-            not any(s.status.value in ("planned", "arrived") for s in r.stops),
-            r.route_id,
-        ),
-    )
-    return open_first[0]
+    return mine[0]
 
 
 def shipments_by_id(*, uow: UnitOfWork, shipment_ids: Sequence[str]) -> dict[str, Shipment]:
     """Return the named shipments that exist, by id."""
     with uow:
-        found = {sid: uow.shipments.get(sid) for sid in shipment_ids}
-    return {sid: s for sid, s in found.items() if s is not None}
+        return uow.shipments.get_many(shipment_ids)
 
 
 def sku_weights(*, uow: UnitOfWork) -> dict[str, float]:
