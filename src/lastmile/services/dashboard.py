@@ -85,6 +85,8 @@ def order_board(
 
 def _at_risk(uow: UnitOfWork, now: datetime, room: int) -> list[BoardException]:
     """Orders on open stops late for their window or within AT_RISK_MARGIN of it."""
+    if room <= 0:
+        return []
     stops = uow.routes.stop_rows(OPEN_STOPS)
     windows = uow.shipments.windows([sid for stop in stops for sid in stop.shipment_ids])
     risky = [
@@ -151,7 +153,8 @@ def kpis(*, uow: UnitOfWork) -> Kpis:
     """
     with uow:
         counts = uow.orders.count_by_status()
-        routes = uow.routes.summaries()
+        # By id as Python orders them (a database's collation may not).
+        routes = sorted(uow.routes.summaries(), key=lambda r: r.route_id)
         delivered, on_time = uow.routes.delivered_on_time()
     by_status = {status.value: n for status, n in counts.items()}
     return Kpis(

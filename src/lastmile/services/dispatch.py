@@ -149,13 +149,7 @@ def plan_day(
 
 def _replaceable(uow: UnitOfWork, shipment_ids: set[str]) -> list[Route]:
     """Return the stored routes carrying these shipments; Conflict if one has started."""
-    # Found on the stops as plain rows; only the routes carrying them are loaded.
-    carrying = {
-        row.route_id
-        for row in uow.routes.stop_rows(frozenset(StopStatus))
-        if not shipment_ids.isdisjoint(row.shipment_ids)
-    }
-    old = [r for rid in sorted(carrying) if (r := uow.routes.get(rid)) is not None]
+    old = uow.routes.carrying_any(shipment_ids)
     started = [r.route_id for r in old if any(s.status is not StopStatus.PLANNED for s in r.stops)]
     if started:
         raise Conflict(

@@ -392,6 +392,14 @@ class FakeRouteRepository:
                 return route
         return None
 
+    def carrying_any(self, shipment_ids: Collection[str]) -> builtins.list[Route]:
+        wanted = set(shipment_ids)
+        return [
+            route
+            for _, route in sorted(self._store.routes.items())
+            if any(not wanted.isdisjoint(stop.shipment_ids) for stop in route.stops)
+        ]
+
     def summaries(self) -> builtins.list[RouteSummary]:
         return [
             RouteSummary(

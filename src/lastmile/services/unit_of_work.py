@@ -292,6 +292,10 @@ class RouteRepository(Protocol):
         """The route (the first by id) one of whose stops carries ``shipment_id``."""
         ...
 
+    def carrying_any(self, shipment_ids: Collection[str]) -> builtins.list[Route]:
+        """The routes (by id) one of whose stops carries any of ``shipment_ids``."""
+        ...
+
     def summaries(self) -> builtins.list[RouteSummary]:
         """Every route's figures and stop counts, by route id, counted in storage."""
         ...

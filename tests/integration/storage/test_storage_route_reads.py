@@ -219,3 +219,15 @@ def test_punctuality_is_counted_in_the_database(engine: Engine) -> None:
         uow.commit()
     with make_uow_factory(engine)() as uow:
         assert uow.routes.delivered_on_time() == (4, 2)
+
+
+def test_the_routes_carrying_any_of_several_shipments(engine: Engine) -> None:
+    _store(engine)
+    with make_uow_factory(engine)() as uow:
+        assert _ids(uow.routes.carrying_any({"S1", "Sé", "S_1", "S-unknown"})) == [
+            "R-late",
+            "R-old",
+            "R-today",
+        ]
+        assert _ids(uow.routes.carrying_any({"S"})) == []
+        assert uow.routes.carrying_any([]) == []

@@ -24,6 +24,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.engine import Connection, Engine
@@ -379,10 +380,11 @@ class SqlRouteRepository:
         s = t.stops.c
         # Stops keep their shipment ids as a JSON list: match the id's JSON text in the
         # database, then check the candidates properly.
-        text = cast(s.shipment_ids, Text).contains(json.dumps(shipment_id), autoescape=True)
-        candidates = select(s.route_id).where(text)
-        if not shipment_id.isascii():  # a JSON writer may have kept it unescaped
-            candidates = select(s.route_id)
+        text = cast(s.shipment_ids, Text)
+        forms = {json.dumps(shipment_id), json.dumps(shipment_id, ensure_ascii=False)}
+        candidates = select(s.route_id).where(
+            or_(*(text.contains(form, autoescape=True) for form in forms))
+        )
         stmt = select(Route).where(t.routes.c.route_id.in_(candidates))
         for route in self.session.scalars(stmt.order_by(t.routes.c.route_id)):
             if any(shipment_id in stop.shipment_ids for stop in route.stops):
@@ -409,15 +411,30 @@ class SqlRouteRepository:
         )
         return [RouteSummary(*row) for row in self.session.execute(stmt)]
 
-    def delivered_on_time(self) -> tuple[int, int]:
-        s, sh = t.stops.c, t.shipments.c
-        # A stop keeps its shipment ids as a JSON list: unnest it in the database.
+    def carrying_any(self, shipment_ids: Collection[str]) -> builtins.list[Route]:
+        s = t.stops.c
+        ids = self._shipment_ids_of_stops()
+        found: set[str] = set()
+        for chunk in in_chunks(shipment_ids):
+            stmt = select(s.route_id).select_from(t.stops).join(ids, true())
+            found.update(self.session.scalars(stmt.where(ids.c.value.in_(chunk)).distinct()))
+        if not found:
+            return []
+        routes = select(Route).where(t.routes.c.route_id.in_(sorted(found)))
+        return sorted(self.session.scalars(routes), key=lambda r: r.route_id)
+
+    def _shipment_ids_of_stops(self) -> Any:
+        """The shipment ids of each stop, one row each (the column keeps a JSON list)."""
         unnest = (
             func.json_each
             if self.session.get_bind().dialect.name == "sqlite"
             else func.json_array_elements_text
         )
-        ids = unnest(s.shipment_ids).table_valued("value")
+        return unnest(t.stops.c.shipment_ids).table_valued("value")
+
+    def delivered_on_time(self) -> tuple[int, int]:
+        s, sh = t.stops.c, t.shipments.c
+        ids = self._shipment_ids_of_stops()
         late = (
             exists()
             .select_from(ids.join(t.shipments, sh.shipment_id == ids.c.value))
