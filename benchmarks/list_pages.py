@@ -126,8 +126,8 @@ def _every_route(factory: Callable[[], UnitOfWork]) -> int:
         return len(uow.routes.list())
 
 
-def _board(factory: Callable[[], UnitOfWork]) -> dashboard.OrderBoard:
-    return dashboard.order_board(uow=factory(), review_threshold=0.6)
+def _board(factory: Callable[[], UnitOfWork], review_threshold: float) -> dashboard.OrderBoard:
+    return dashboard.order_board(uow=factory(), review_threshold=review_threshold)
 
 
 def _every_order(factory: Callable[[], UnitOfWork]) -> int:
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
                 .values(status=OrderStatus.DELIVERED)
             )
         reads = {
-            "order board": _median_ms(lambda: _board(factory), repeats),
+            "order board": _median_ms(lambda: _board(factory, 0.6), repeats),
             "KPI panel": _median_ms(lambda: dashboard.kpis(uow=factory()), repeats),
             "every order loaded": _median_ms(lambda: _every_order(factory), repeats),
         }
@@ -182,7 +182,8 @@ def main(argv: list[str] | None = None) -> None:
             "tracking: the route of a shipment": _median_ms(
                 lambda: _carrying(factory, last), repeats
             ),
-            "order board": _median_ms(lambda: _board(factory), repeats),
+            # Every address trusted: the board fills with late stops (all are, by now).
+            "order board, at-risk stops": _median_ms(lambda: _board(factory, 0.0), repeats),
             "KPI panel": _median_ms(lambda: dashboard.kpis(uow=factory()), repeats),
             "every route loaded": _median_ms(lambda: _every_route(factory), repeats),
         }
