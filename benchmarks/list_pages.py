@@ -118,7 +118,7 @@ def _seed_routes(uow: UnitOfWork, routes: int) -> None:
 
 def _carrying(factory: Callable[[], UnitOfWork], shipment_id: str) -> Route | None:
     with factory() as uow:
-        return uow.routes.carrying(shipment_id)
+        return next(iter(uow.routes.carrying([shipment_id])), None)
 
 
 def _every_route(factory: Callable[[], UnitOfWork]) -> int:

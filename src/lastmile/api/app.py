@@ -188,9 +188,7 @@ class ApiContext:
         # Its own lock, taken without waiting: the event loop calls this.
         if age > max_age_s and self._weights_refresh.acquire(blocking=False):
             try:
-                threading.Thread(
-                    target=self._refresh_sku_weights, daemon=True, name="sku-weights"
-                ).start()
+                in_a_thread(self._refresh_sku_weights)
             except Exception:
                 self._weights_refresh.release()
                 logger.exception("could not start re-reading SKU weights")

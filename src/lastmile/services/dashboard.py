@@ -95,7 +95,7 @@ def _at_risk(uow: UnitOfWork, now: datetime, room: int) -> list[BoardException]:
         for sid in stop.shipment_ids
         if (window := windows.get(sid)) is not None
         and (stop.arrival - window.end > -AT_RISK_MARGIN or now > window.end)
-    ][: max(room, 0)]  # every shipment carries an order: no more are listed
+    ][:room]  # every shipment carries an order: no more are listed
     # Read whole only for what is listed, in one read each.
     shipments = uow.shipments.get_many([sid for _, sid, _ in risky])
     listed = [

@@ -149,7 +149,7 @@ def plan_day(
 
 def _replaceable(uow: UnitOfWork, shipment_ids: set[str]) -> list[Route]:
     """Return the stored routes carrying these shipments; Conflict if one has started."""
-    old = uow.routes.carrying_any(shipment_ids)
+    old = uow.routes.carrying(shipment_ids)
     started = [r.route_id for r in old if any(s.status is not StopStatus.PLANNED for s in r.stops)]
     if started:
         raise Conflict(

@@ -386,13 +386,7 @@ class FakeRouteRepository:
             and (since is None or not r.stops or any(s.arrival >= since for s in r.stops))
         ]
 
-    def carrying(self, shipment_id: str) -> Route | None:
-        for _, route in sorted(self._store.routes.items()):
-            if any(shipment_id in stop.shipment_ids for stop in route.stops):
-                return route
-        return None
-
-    def carrying_any(self, shipment_ids: Collection[str]) -> builtins.list[Route]:
+    def carrying(self, shipment_ids: Collection[str]) -> builtins.list[Route]:
         wanted = set(shipment_ids)
         return [
             route

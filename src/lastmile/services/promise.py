@@ -162,8 +162,8 @@ def build_engine(
 
 
 def in_a_thread(work: Callable[[], None]) -> None:
-    """Run ``work`` in a daemon thread (the desk's background refresh, for a server)."""
-    threading.Thread(target=work, daemon=True, name="promise-refresh").start()
+    """Run ``work`` in a daemon thread (a server's background refresh of what it caches)."""
+    threading.Thread(target=work, daemon=True, name="refresh").start()
 
 
 class PromiseDesk:

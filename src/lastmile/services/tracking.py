@@ -40,7 +40,7 @@ def track(
         shipment = uow.shipments.get(shipment_id) if shipment_id else None
         if shipment is None or shipment.tracking_token != token:
             raise NotFound("tracking", "token")
-        route = uow.routes.carrying(shipment.shipment_id)
+        route = next(iter(uow.routes.carrying([shipment.shipment_id])), None)
         position = (positions or {}).get(route.vehicle_id) if route is not None else None
         if route is not None and position is not None and travel is not None:
             route = retime(route, position=position, now=now, travel=travel).route

@@ -288,11 +288,7 @@ class RouteRepository(Protocol):
         """
         ...
 
-    def carrying(self, shipment_id: str) -> Route | None:
-        """The route (the first by id) one of whose stops carries ``shipment_id``."""
-        ...
-
-    def carrying_any(self, shipment_ids: Collection[str]) -> builtins.list[Route]:
+    def carrying(self, shipment_ids: Collection[str]) -> builtins.list[Route]:
         """The routes (by id) one of whose stops carries any of ``shipment_ids``."""
         ...
 

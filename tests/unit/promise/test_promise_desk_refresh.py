@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from lastmile.promise import PromiseOption
 from lastmile.services.fakes import FakeUnitOfWork
 from lastmile.services.promise import PromiseDesk, in_a_thread
 
@@ -94,41 +95,43 @@ def held_parcels(desk: PromiseDesk) -> float:
     return sum(float(plan.held_parcels.sum()) for plan in desk._engine.plans.values())
 
 
-def test_a_hold_placed_while_the_refresh_reads_keeps_its_stock_and_route_room() -> None:
-    uow, later = stored_world(units=1), Deferred()
-    reading = {"hook": lambda: None}
+class Reading:
+    """The desk's unit-of-work factory: runs ``during`` whenever the desk reads."""
 
-    def factory() -> FakeUnitOfWork:
-        reading["hook"]()
-        return uow
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+        self.during: Callable[[], object] = lambda: None
 
-    desk = PromiseDesk(factory, max_age=MAX_AGE, in_background=later)
-    old = at(10) + MAX_AGE + timedelta(seconds=1)
+    def __call__(self) -> FakeUnitOfWork:
+        self.during()
+        return self.uow
+
+
+def refresh_due() -> tuple[PromiseDesk, Deferred, Reading, PromiseOption]:
+    """A desk on one unit whose snapshot, quoted at 10:00, is old: a refresh is pending."""
+    reading, later = Reading(stored_world(units=1)), Deferred()
+    desk = PromiseDesk(reading, max_age=MAX_AGE, in_background=later)
     option = next(o for o in desk.quote(cart(), now=at(10)).options if o.route_id)
+    return desk, later, reading, option
+
+
+def test_a_hold_placed_while_the_refresh_reads_keeps_its_stock_and_route_room() -> None:
+    desk, later, reading, option = refresh_due()
+    old = at(10) + MAX_AGE + timedelta(seconds=1)
     desk.quote(cart(), now=old)
-    assert later.pending
-    reading["hook"] = lambda: desk.hold(cart(), option, now=old) and None
+    reading.during = lambda: desk.hold(cart(), option, now=old)
     later.run()
-    reading["hook"] = lambda: None
+    reading.during = lambda: None
     assert held_parcels(desk) == 1, "the new snapshot's route room is held"
     assert not desk.quote(cart(), now=old).options, "and so is the unit"
 
 
 def test_a_hold_given_back_while_the_refresh_reads_frees_the_route_room() -> None:
-    uow, later = stored_world(units=1), Deferred()
-    reading = {"hook": lambda: None}
-
-    def factory() -> FakeUnitOfWork:
-        reading["hook"]()
-        return uow
-
-    desk = PromiseDesk(factory, max_age=MAX_AGE, in_background=later)
-    old = at(10) + MAX_AGE + timedelta(seconds=1)
-    option = next(o for o in desk.quote(cart(), now=at(10)).options if o.route_id)
+    desk, later, reading, option = refresh_due()
     hold = desk.hold(cart(), option, now=at(10))
+    old = at(10) + MAX_AGE + timedelta(seconds=1)
     desk.quote(cart(), now=old)
-    assert later.pending
-    reading["hook"] = lambda: desk.release(hold.hold_id)
+    reading.during = lambda: desk.release(hold.hold_id)
     later.run()
     assert held_parcels(desk) == 0
     assert desk.quote(cart(), now=old).options

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import builtins
 import functools
-import json
 import weakref
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
@@ -16,9 +15,7 @@ from sqlalchemy import (
     FromClause,
     Insert,
     Table,
-    Text,
     case,
-    cast,
     exists,
     func,
     insert,
@@ -376,21 +373,6 @@ class SqlRouteRepository:
         stmt = select(Route).where(*where)
         return list(self.session.scalars(stmt.order_by(c.route_id)))
 
-    def carrying(self, shipment_id: str) -> Route | None:
-        s = t.stops.c
-        # Stops keep their shipment ids as a JSON list: match the id's JSON text in the
-        # database, then check the candidates properly.
-        text = cast(s.shipment_ids, Text)
-        forms = {json.dumps(shipment_id), json.dumps(shipment_id, ensure_ascii=False)}
-        candidates = select(s.route_id).where(
-            or_(*(text.contains(form, autoescape=True) for form in forms))
-        )
-        stmt = select(Route).where(t.routes.c.route_id.in_(candidates))
-        for route in self.session.scalars(stmt.order_by(t.routes.c.route_id)):
-            if any(shipment_id in stop.shipment_ids for stop in route.stops):
-                return route
-        return None
-
     def summaries(self) -> builtins.list[RouteSummary]:
         c, s = t.routes.c, t.stops.c
 
@@ -411,7 +393,7 @@ class SqlRouteRepository:
         )
         return [RouteSummary(*row) for row in self.session.execute(stmt)]
 
-    def carrying_any(self, shipment_ids: Collection[str]) -> builtins.list[Route]:
+    def carrying(self, shipment_ids: Collection[str]) -> builtins.list[Route]:
         s = t.stops.c
         ids = self._shipment_ids_of_stops()
         found: set[str] = set()
