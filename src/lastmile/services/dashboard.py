@@ -70,9 +70,9 @@ def order_board(
     The dashboard asks again on every delivery, so this reads what the board shows, not the
     history: counts are counted by the database, open orders are loaded, open stops are
     read as rows, and only the shipments and orders listed are loaded whole
-    (``python -m benchmarks.list_pages``: 0.05-0.22 s with 1,000 open of 20,000 orders
-    and 40 routes under way of 1,200, where loading every order or route took 1.5 s and
-    5.1 s).
+    (``python -m benchmarks.list_pages``: 0.11-0.22 s with 1,000 open of 20,000 orders
+    and 40 routes under way of 1,200, where loading every order or route took 2.3 s and
+    6.1 s).
     """
     now = now or datetime.now(UTC)
     with uow:
@@ -149,7 +149,7 @@ def kpis(*, uow: UnitOfWork) -> Kpis:
     ``on_time_rate`` is the share of delivered stops whose recorded arrival lies inside
     every window of the shipments handed over there (1.0 when nothing is delivered yet).
     Everything is counted or summed in storage: no route, stop or shipment is loaded
-    (``python -m benchmarks.list_pages``: 0.25 s over 1,200 routes of 50 stops).
+    (``python -m benchmarks.list_pages``: 0.22 s over 1,200 routes of 50 stops).
     """
     with uow:
         counts = uow.orders.count_by_status()
